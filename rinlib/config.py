@@ -1,0 +1,151 @@
+"""One configuration object for a training run: every Table 3 hyper-parameter plus the
+authors' release facts, the seed, the profile and where outputs go.
+
+Per-dataset/per-task defaults live in :data:`TABLE3`; an ablation is an override of
+``variant``, not new code. ``RunConfig.resolved()`` fills every ``None`` from the defaults so
+that the saved ``config.yaml`` is complete, and :meth:`RunConfig.key` hashes exactly the
+fields that change the result (so a finished run is reused by the cache in ``rinlib.sweep``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATASETS = ("webnlg", "webnlg-etl", "nyt", "nyt-proxy", "nyt10", "nyt11")
+TASKS = ("partial", "exact")
+VARIANTS = ("rin", "no_interaction", "no_er", "no_rc", "no_pos")
+
+# Paper Table 3 (K per task, dropout, learning rate, batch size, maximum epochs).
+TABLE3: dict[str, dict[str, Any]] = {
+    "nyt": {"K": {"partial": 4, "exact": 7}, "dropout": 0.1, "lr": 1e-3, "batch_size": 50, "epochs": 100},
+    "webnlg": {"K": {"partial": 2, "exact": 3}, "dropout": 0.1, "lr": 5e-4, "batch_size": 50, "epochs": 150},
+}
+# Which Table 3 column a kit dataset takes its defaults from.
+TABLE3_COLUMN = {"webnlg": "webnlg", "webnlg-etl": "webnlg", "nyt": "nyt", "nyt-proxy": "nyt",
+                 "nyt10": "nyt", "nyt11": "nyt"}
+
+# Fields that do not change what a run computes (kept out of the cache key).
+_NON_RESULT_FIELDS = {"out_dir", "device", "num_threads", "progress", "profile", "data_root", "notes"}
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or out of range."""
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines one training run.
+
+    ``None`` means "take the paper/authors default for this dataset and task"; call
+    :meth:`resolved` to get the concrete values that are saved beside the run.
+    """
+
+    dataset: str = "webnlg"
+    task: str = "partial"
+    variant: str = "rin"
+    seed: int = 1
+    # Table 3
+    K: int | None = None
+    dropout: float | None = None
+    lr: float | None = None
+    batch_size: int | None = None
+    epochs: int | None = None
+    # authors' released configuration (not in the paper)
+    patience: int | None = 30
+    clip_grad: float = 5.0
+    lstm_hidden: int = 100  # both directions together (50 per direction)
+    finetune_words: bool = True
+    # dimensions (paper §5.2) and the kit's own choices
+    word_dim: int = 100
+    pos_dim: int = 10
+    pair_dim: int = 100  # hidden size of W_m in C_r (Eq. 7); the paper does not give it
+    gate: str = "eq4"  # "eq4" (paper Eq. 4) or "grucell" (nn.GRUCell, as the authors' code)
+    threshold: float = 0.5
+    # data selection (smoke/quick profiles use subsets; None = whole split)
+    max_train: int | None = None
+    max_dev: int | None = None
+    glove_path: str | None = None
+    # operational
+    profile: str = "full"
+    device: str = "cpu"
+    amp: bool = True  # CUDA only; ignored on CPU
+    num_threads: int | None = None
+    progress: bool = True
+    out_dir: str | None = None
+    data_root: str | None = None
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def resolved(self) -> "RunConfig":
+        """A copy with every default filled in and every value checked."""
+        if self.dataset not in DATASETS:
+            raise ConfigError(f"dataset must be one of {DATASETS}, got {self.dataset!r}")
+        if self.task not in TASKS:
+            raise ConfigError(f"task must be one of {TASKS}, got {self.task!r}")
+        if self.variant not in VARIANTS:
+            raise ConfigError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+        if self.gate not in ("eq4", "grucell"):
+            raise ConfigError(f"gate must be 'eq4' or 'grucell', got {self.gate!r}")
+        col = TABLE3[TABLE3_COLUMN[self.dataset]]
+        K = self.K if self.K is not None else col["K"][self.task]
+        if self.variant == "no_interaction":
+            K = 0
+        if K < 0:
+            raise ConfigError(f"K must be >= 0, got {K}")
+        return replace(
+            self,
+            K=K,
+            dropout=col["dropout"] if self.dropout is None else self.dropout,
+            lr=col["lr"] if self.lr is None else self.lr,
+            batch_size=col["batch_size"] if self.batch_size is None else self.batch_size,
+            epochs=col["epochs"] if self.epochs is None else self.epochs,
+        )
+
+    @property
+    def use_pos(self) -> bool:
+        return self.variant != "no_pos"
+
+    @property
+    def interaction(self) -> str:
+        """How H^k is formed: 'full' (Eq. 2), 'no_er', 'no_rc', or 'none' (K = 0)."""
+        if self.K == 0 or self.variant == "no_interaction":
+            return "none"
+        return {"no_er": "no_er", "no_rc": "no_rc"}.get(self.variant, "full")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "RunConfig":
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ConfigError(f"unknown config fields: {sorted(unknown)}")
+        return cls(**d)
+
+    def with_overrides(self, overrides: dict[str, Any] | None = None, **kw: Any) -> "RunConfig":
+        """Dotted or plain overrides, e.g. ``{"seed": 3, "K": 5}``."""
+        d = {**(overrides or {}), **kw}
+        return RunConfig.from_dict({**self.to_dict(), **d})
+
+    def key(self) -> str:
+        """Short hash of the result-defining fields of the *resolved* config (the cache key)."""
+        d = {k: v for k, v in self.resolved().to_dict().items() if k not in _NON_RESULT_FIELDS}
+        blob = json.dumps(d, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+    def save(self, path: str | Path) -> None:
+        """Write the config as YAML (atomically)."""
+        from rinlib.io import atomic_write_text
+
+        atomic_write_text(Path(path), yaml.safe_dump(self.to_dict(), sort_keys=False))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RunConfig":
+        return cls.from_dict(yaml.safe_load(Path(path).read_text()))

@@ -1,0 +1,61 @@
+"""The one internal record every reader converts to.
+
+Readers for the four raw formats (CasRel triples, JointER/ETL-Span, CopyRE raw lines, the RIN
+authors' JSON lines) all produce :class:`Sentence` objects, so the model, the metrics and the
+notebooks never see a raw format. Spans are half-open token offsets ``(start, end)``; the
+*anchor* of a span is its last token ``end - 1`` (what the partial-match task and the
+relation tensor use).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Span = tuple[int, int]
+"""Half-open token span ``(start, end)``; ``end - 1`` is the anchor (last word)."""
+
+
+def anchor(span: Span) -> int:
+    """Last token of a span: the word that carries the relation label (paper §4.3)."""
+    return span[1] - 1
+
+
+@dataclass(frozen=True, order=True)
+class Triple:
+    """A relational triple whose subject and object are token spans of one sentence."""
+
+    subj: Span
+    rel: str
+    obj: Span
+
+
+@dataclass
+class Sentence:
+    """One tokenised sentence with its gold triples.
+
+    ``entities`` are the spans tagged with BIOES for training; they include every triple
+    argument, and may include extra mentions (e.g. the authors' ``en_list``).
+    ``span_flags`` maps an entity span to how it was obtained when it was not given by the
+    source (``"recovered"``, ``"last_word_only"``, ``"capitalised_run"``), for coverage reports.
+    """
+
+    sid: str
+    tokens: list[str]
+    triples: list[Triple]
+    pos: list[str] | None = None
+    entities: list[Span] = field(default_factory=list)
+    span_flags: dict[Span, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        known = set(self.entities)
+        for t in self.triples:
+            for s in (t.subj, t.obj):
+                if s not in known:
+                    self.entities.append(s)
+                    known.add(s)
+        self.entities.sort()
+
+    @property
+    def unique_triples(self) -> set[Triple]:
+        """Gold triples de-duplicated (SPEC §3: metrics run over sets)."""
+        return set(self.triples)
