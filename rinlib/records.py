@@ -59,3 +59,18 @@ class Sentence:
     def unique_triples(self) -> set[Triple]:
         """Gold triples de-duplicated (SPEC §3: metrics run over sets)."""
         return set(self.triples)
+
+
+def sentence_to_dict(s: Sentence) -> dict:
+    """JSON-safe form of a sentence (the format of the processed caches and fixtures)."""
+    return {"sid": s.sid, "tokens": s.tokens, "pos": s.pos,
+            "triples": [[list(t.subj), t.rel, list(t.obj)] for t in s.triples],
+            "entities": [list(e) for e in s.entities],
+            "span_flags": [[list(k), v] for k, v in sorted(s.span_flags.items())]}
+
+
+def sentence_from_dict(d: dict) -> Sentence:
+    """Inverse of :func:`sentence_to_dict`."""
+    return Sentence(d["sid"], d["tokens"], [Triple(tuple(a), r, tuple(b)) for a, r, b in d["triples"]],
+                    pos=d.get("pos"), entities=[tuple(e) for e in d.get("entities", [])],
+                    span_flags={tuple(k): v for k, v in d.get("span_flags", [])})
