@@ -1,0 +1,312 @@
+"""Seeds, the training loop, model selection on dev, and safe, resumable checkpoints.
+
+A run directory holds (all written atomically):
+``config.yaml`` (resolved config), ``provenance.json``, ``history.csv`` (one row per epoch),
+``checkpoint.pt`` (last epoch: weights, optimiser, RNG state; loads with
+``torch.load(weights_only=True)``; git-ignored), ``model.safetensors`` (the dev-selected
+model with the vocabularies in its metadata; what inference loads), and, once finished,
+``metrics.json`` + ``predictions_{dev,test}.jsonl``.
+
+Test data is never touched during training: it is loaded and scored once, after the
+epoch loop, with the model selected on dev.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from rinlib import batching, provenance
+from rinlib.checkpoint import load_checkpoint, save_checkpoint, save_model
+from rinlib.config import RunConfig
+from rinlib.io import atomic_write_json, atomic_write_text
+from rinlib.metrics import TAGS, Prediction, evaluate
+from rinlib.model import RIN, build_model
+from rinlib.records import Sentence
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on (non-finite loss, a checkpoint of another config, …)."""
+
+
+def set_seed(seed: int) -> None:
+    """One seed for Python, NumPy and torch (CPU and CUDA). Data order has its own seeded
+    generator per epoch (:func:`rinlib.batching.batches`), so it is fixed by the seed too."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"auto"`` → CUDA when available, else CPU; a missing CUDA device is an error, not a fallback."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise TrainingError(f"device {name!r} requested but torch sees no CUDA device")
+    return torch.device(name)
+
+
+@dataclass
+class Prepared:
+    """Everything a run needs from the data layer, built once per (dataset, task, subset).
+
+    ``load_test`` is called only after training, to score the dev-selected model.
+    """
+
+    train: list[Sentence]
+    dev: list[Sentence]
+    load_test: Callable[[], list[Sentence]]
+    words: list[str]
+    pos: list[str]
+    relations: list[str]
+    vectors: np.ndarray
+    coverage: dict
+    info: dict
+
+
+def prepare_sentences(cfg: RunConfig, train: list[Sentence], dev: list[Sentence],
+                      load_test: Callable[[], list[Sentence]], relations: list[str],
+                      info: dict | None = None) -> Prepared:
+    """Vocabularies from ``train`` only, POS vocabulary and word vectors, for any sentences
+    (the kit's data sets, a user's own, or test fixtures)."""
+    from rinlib import data
+
+    cfg = cfg.resolved()
+    vocab = data.build_word_vocab(train)
+    vectors, coverage = data.load_word_vectors(vocab, glove_path=cfg.glove_path, dim=cfg.word_dim,
+                                               seed=cfg.seed, train_sentences=train, verbose=cfg.progress)
+    return Prepared(train, dev, load_test, vocab.itos, data.pos_vocab().itos, list(relations), vectors,
+                    coverage, info or {})
+
+
+def prepare(cfg: RunConfig) -> Prepared:
+    """Load the configured data set's train/dev (subsets per ``max_train``/``max_dev``)."""
+    from rinlib import data
+
+    cfg = cfg.resolved()
+    train = data.load_dataset(cfg.dataset, cfg.task, "train", root=cfg.data_root)[: cfg.max_train]
+    dev = data.load_dataset(cfg.dataset, cfg.task, "dev", root=cfg.data_root)[: cfg.max_dev]
+    return prepare_sentences(cfg, train, dev,
+                             lambda: data.load_dataset(cfg.dataset, cfg.task, "test", root=cfg.data_root),
+                             data.relations(cfg.dataset), data.dataset_info(cfg.dataset))
+
+
+def _ids(items: Sequence[str]) -> dict[str, int]:
+    return {w: i for i, w in enumerate(items)}
+
+
+def encode(sentences: Sequence[Sentence], words: Sequence[str], pos: Sequence[str],
+           relations: Sequence[str]) -> list[batching.Encoded]:
+    """Encode sentences with a model's vocabularies."""
+    return batching.encode(sentences, _ids(words), _ids(pos), _ids(relations))
+
+
+@torch.inference_mode()
+def predict(model: RIN, encoded: Sequence[batching.Encoded], relations: Sequence[str],
+            batch_size: int = 50, threshold: float = 0.5) -> list[Prediction]:
+    """Tags and thresholded pair scores for every sentence, in the order of ``encoded``."""
+    model.eval()
+    device = next(model.parameters()).device
+    cut = math.log(threshold / (1 - threshold))  # σ(x) ≥ t  ⇔  x ≥ logit(t)
+    out: list[Prediction | None] = [None] * len(encoded)
+    for batch in batching.batches(encoded, batch_size, shuffle=False):
+        b = batch.to(device)
+        res = model(b.words, b.pos, b.lengths, b.mask)
+        tags = res.tag_logits.argmax(-1).cpu()
+        pair_real = (b.mask.unsqueeze(2) & b.mask.unsqueeze(1)).unsqueeze(-1)
+        hits = ((res.rel_logits >= cut) & pair_real).nonzero().cpu()
+        scores = torch.sigmoid(res.rel_logits[tuple(hits.t().to(device))]).float().cpu()
+        per_sentence: list[list] = [[] for _ in batch.index]
+        for (k, i, j, t), s in zip(hits.tolist(), scores.tolist()):
+            per_sentence[k].append((i, j, relations[t], s))
+        for k, idx in enumerate(batch.index):
+            n = int(batch.lengths[k])
+            out[idx] = Prediction([TAGS[t] for t in tags[k, :n].tolist()], per_sentence[k], threshold)
+    return out  # type: ignore[return-value]
+
+
+def write_predictions(path: Path, sentences: Sequence[Sentence], preds: Sequence[Prediction]) -> None:
+    """One JSON line per sentence: sid, predicted tags and scored pairs (≥ threshold)."""
+    lines = [json.dumps({"sid": s.sid, "tags": p.tags, "pairs": [list(x) for x in p.pairs]})
+             for s, p in zip(sentences, preds)]
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def read_predictions(path: Path, threshold: float = 0.5) -> tuple[list[str], list[Prediction]]:
+    """Inverse of :func:`write_predictions`: (sids, predictions)."""
+    sids, preds = [], []
+    for line in Path(path).read_text().splitlines():
+        if line.strip():
+            d = json.loads(line)
+            sids.append(d["sid"])
+            preds.append(Prediction(d["tags"], [tuple(x) for x in d["pairs"]], threshold))
+    return sids, preds
+
+
+@dataclass
+class RunResult:
+    """A finished run: where it lives, its resolved config and its metrics."""
+
+    out_dir: Path
+    config: RunConfig
+    metrics: dict
+    history: pd.DataFrame
+
+
+def _metrics_dict(res: dict) -> dict:
+    return {proto: prf.to_dict() for proto, prf in res.items()}
+
+
+def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = True,
+          prepared: Prepared | None = None,
+          on_epoch: Callable[[dict], None] | None = None) -> RunResult:
+    """Train one configuration; select the epoch with the best dev F1 (strict protocol).
+
+    With ``resume`` an existing ``checkpoint.pt`` of the *same* config (same key) is continued
+    from its last finished epoch, with the optimiser and RNG state it saved, so the result is
+    the one an uninterrupted run gives. ``on_epoch`` is called with each history row (live
+    plots in the notebooks; tests use it to simulate an interruption).
+    """
+    cfg = cfg.resolved()
+    out = Path(out_dir or cfg.out_dir or "results/runs/adhoc")
+    out.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(cfg.device)
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
+    set_seed(cfg.seed)
+    prep = prepared or prepare(cfg)
+    train_enc = encode(prep.train, prep.words, prep.pos, prep.relations)
+    dev_enc = encode(prep.dev, prep.words, prep.pos, prep.relations)
+
+    model = build_model(cfg, len(prep.words), len(prep.pos), len(prep.relations))
+    model.set_word_vectors(torch.from_numpy(prep.vectors).float(), trainable=cfg.finetune_words)
+    model.to(device)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
+    meta = {"config": cfg.to_dict(), "key": cfg.key(), "words": prep.words, "pos": prep.pos,
+            "relations": prep.relations}
+    cfg.save(out / "config.yaml")
+    use_amp = cfg.amp and device.type == "cuda"
+
+    state = {"epoch": 0, "history": [], "best_f1": -1.0, "best_epoch": 0, "bad_epochs": 0}
+    ckpt_path = out / "checkpoint.pt"
+    if resume and ckpt_path.exists():
+        ck = load_checkpoint(ckpt_path)
+        if ck["key"] != cfg.key():
+            raise TrainingError(f"{ckpt_path} belongs to config {ck['key']}, not {cfg.key()}; "
+                                "use another out_dir or --force")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        torch.set_rng_state(ck["rng_cpu"])
+        if device.type == "cuda" and "rng_cuda" in ck:
+            torch.cuda.set_rng_state(ck["rng_cuda"])
+        state = json.loads(ck["state"])
+    elif not resume:
+        for stale in ("metrics.json", "model.safetensors"):
+            (out / stale).unlink(missing_ok=True)
+
+    t_start = time.time()
+    for epoch in range(state["epoch"] + 1, cfg.epochs + 1):
+        if cfg.patience and state["bad_epochs"] >= cfg.patience:
+            break
+        model.train()
+        t0 = time.time()
+        sums = np.zeros(3)
+        steps = 0
+        bar = tqdm(batching.batches(train_enc, cfg.batch_size, shuffle=True, seed=cfg.seed, epoch=epoch),
+                   total=math.ceil(len(train_enc) / cfg.batch_size), desc=f"epoch {epoch}/{cfg.epochs}",
+                   disable=not cfg.progress, leave=False)
+        for batch in bar:
+            b = batch.to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+                loss_e, loss_r = model.loss(b.words, b.pos, b.lengths, b.mask, b.tags, b.rel_index)
+            loss = loss_e + loss_r
+            if not torch.isfinite(loss):
+                raise TrainingError(
+                    f"non-finite loss {loss.item()} (entity {loss_e.item()}, relation {loss_r.item()}) at "
+                    f"epoch {epoch}, step {steps + 1}, sentences {batch.index[:5]}…; run stopped. "
+                    f"Try a lower lr (now {cfg.lr}) or check the data.")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
+            opt.step()
+            sums += (loss.item(), loss_e.item(), loss_r.item())
+            steps += 1
+            bar.set_postfix(loss=f"{sums[0] / steps:.3f}")
+        train_time = time.time() - t0
+        dev_res = evaluate(prep.dev, predict(model, dev_enc, prep.relations, cfg.batch_size, cfg.threshold), cfg.task)
+        row = {"epoch": epoch, "loss": sums[0] / max(steps, 1), "loss_entity": sums[1] / max(steps, 1),
+               "loss_relation": sums[2] / max(steps, 1), "dev_P": dev_res["strict"].precision,
+               "dev_R": dev_res["strict"].recall, "dev_F1": dev_res["strict"].f1,
+               "dev_F1_paper": dev_res["paper"].f1, "train_time_s": train_time,
+               "epoch_time_s": time.time() - t0}
+        state["history"].append(row)
+        state["epoch"] = epoch
+        if row["dev_F1"] > state["best_f1"]:
+            state.update(best_f1=row["dev_F1"], best_epoch=epoch, bad_epochs=0)
+            save_model(out / "model.safetensors", model, {**meta, "epoch": epoch, "dev_f1": row["dev_F1"]})
+        else:
+            state["bad_epochs"] += 1
+        ck = {"key": cfg.key(), "model": model.state_dict(), "optimizer": opt.state_dict(),
+              "rng_cpu": torch.get_rng_state(), "state": json.dumps(state)}
+        if device.type == "cuda":
+            ck["rng_cuda"] = torch.cuda.get_rng_state()
+        save_checkpoint(ckpt_path, ck)
+        atomic_write_text(out / "history.csv", pd.DataFrame(state["history"]).to_csv(index=False))
+        if cfg.progress:
+            print(f"epoch {epoch}: loss {row['loss']:.3f}  dev P/R/F1 {row['dev_P']:.3f}/{row['dev_R']:.3f}/"
+                  f"{row['dev_F1']:.3f}  ({row['epoch_time_s']:.1f}s)", flush=True)
+        if on_epoch is not None:
+            on_epoch(row)
+
+    return finish(cfg, out, prep, meta, state, device, time.time() - t_start)
+
+
+def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, device: torch.device,
+           wall_s: float) -> RunResult:
+    """Score the dev-selected model on dev and (once) on test; write metrics and provenance."""
+    from rinlib.checkpoint import load_model
+
+    model, _ = load_model(out / "model.safetensors", device=device)
+    test = prep.load_test()
+    results = {}
+    for split, sents in (("dev", prep.dev), ("test", test)):
+        preds = predict(model, encode(sents, prep.words, prep.pos, prep.relations), prep.relations,
+                        cfg.batch_size, cfg.threshold)
+        write_predictions(out / f"predictions_{split}.jsonl", sents, preds)
+        results[split] = _metrics_dict(evaluate(sents, preds, cfg.task))
+    history = pd.DataFrame(state["history"])
+    epochs_run = int(state["epoch"])
+    metrics = {"key": cfg.key(), "dataset": cfg.dataset, "task": cfg.task, "variant": cfg.variant,
+               "K": cfg.K, "seed": cfg.seed, "profile": cfg.profile, "selected_epoch": state["best_epoch"],
+               "epochs_run": epochs_run, "max_epochs": cfg.epochs,
+               "stopped_early": epochs_run < cfg.epochs, "selection": "dev F1 (strict)", **results}
+    prov = provenance.collect(device)
+    prov.update(dataset_info=prep.info, glove_coverage=prep.coverage, n_train=len(prep.train),
+                n_dev=len(prep.dev), n_test=len(test), wall_time_s=wall_s,
+                mean_epoch_time_s=float(history["epoch_time_s"].mean()) if len(history) else None)
+    atomic_write_json(out / "provenance.json", prov)
+    atomic_write_json(out / "metrics.json", metrics)
+    return RunResult(out, cfg, metrics, history)
+
+
+def load_result(out_dir: str | Path) -> RunResult | None:
+    """A finished run from its directory, or None when it has not finished."""
+    out = Path(out_dir)
+    if not (out / "metrics.json").exists():
+        return None
+    cfg = RunConfig.load(out / "config.yaml")
+    hist = pd.read_csv(out / "history.csv") if (out / "history.csv").exists() else pd.DataFrame()
+    return RunResult(out, cfg, json.loads((out / "metrics.json").read_text()), hist)
+

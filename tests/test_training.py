@@ -1,0 +1,110 @@
+"""Training: overfitting, determinism, resume, safe checkpoints, non-finite loss."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from _tiny import sentences, tiny_config, tiny_prepared
+from rinlib.checkpoint import CheckpointError, load_checkpoint, load_model
+from rinlib.training import TrainingError, encode, predict, read_predictions, train
+
+
+def test_tiny_model_overfits_twenty_sentences(tmp_path):
+    """20 training sentences, scored on themselves, reach strict F1 = 1.0 within a minute."""
+    cfg = tiny_config(epochs=60, lr=1e-2, dropout=0.0, lstm_hidden=64, pair_dim=64, patience=None)
+    prep = tiny_prepared(cfg, train_on_dev=True)
+    t0 = time.time()
+    res = train(cfg, tmp_path, prepared=prep)
+    assert time.time() - t0 < 60
+    assert res.metrics["dev"]["strict"]["f1"] == 1.0
+    assert res.history["dev_F1"].max() == 1.0
+
+
+def _two_runs_same(tmp_path, **kw):
+    cfg = tiny_config(**kw)
+    a = train(cfg, tmp_path / "a", prepared=tiny_prepared(cfg))
+    b = train(cfg, tmp_path / "b", prepared=tiny_prepared(cfg))
+    return a, b
+
+
+def test_same_seed_same_numbers(tmp_path):
+    a, b = _two_runs_same(tmp_path, epochs=2, seed=3)
+    cols = ["loss", "loss_entity", "loss_relation", "dev_F1"]
+    pd.testing.assert_frame_equal(a.history[cols], b.history[cols])
+    assert a.metrics["test"] == b.metrics["test"]
+    c = train(tiny_config(epochs=2, seed=4), tmp_path / "c", prepared=tiny_prepared(tiny_config(seed=4)))
+    assert not np.allclose(a.history["loss"], c.history["loss"])
+
+
+def test_resume_after_interruption_gives_the_uninterrupted_result(tmp_path):
+    cfg = tiny_config(epochs=3, seed=5)
+    full = train(cfg, tmp_path / "full", prepared=tiny_prepared(cfg))
+
+    def stop_after_two(row):
+        if row["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, tmp_path / "cut", prepared=tiny_prepared(cfg), on_epoch=stop_after_two)
+    assert not (tmp_path / "cut" / "metrics.json").exists()
+    assert load_checkpoint(tmp_path / "cut" / "checkpoint.pt")["state"]
+    resumed = train(cfg, tmp_path / "cut", prepared=tiny_prepared(cfg))
+    assert len(resumed.history) == 3
+    pd.testing.assert_frame_equal(full.history.drop(columns=["train_time_s", "epoch_time_s"]),
+                                  resumed.history.drop(columns=["train_time_s", "epoch_time_s"]))
+    assert full.metrics["test"] == resumed.metrics["test"]
+
+
+def test_checkpoint_of_another_config_is_refused(tmp_path):
+    cfg = tiny_config(epochs=1)
+    train(cfg, tmp_path, prepared=tiny_prepared(cfg))
+    other = tiny_config(epochs=1, lr=1e-3)
+    with pytest.raises(TrainingError, match="belongs to config"):
+        train(other, tmp_path, prepared=tiny_prepared(other))
+
+
+def test_save_load_same_predictions_and_safe_formats(tmp_path):
+    cfg = tiny_config(epochs=2)
+    prep = tiny_prepared(cfg)
+    res = train(cfg, tmp_path, prepared=prep)
+    # weights_only loading of the resume checkpoint
+    ck = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert set(ck) >= {"model", "optimizer", "rng_cpu", "state", "key"}
+    model, meta = load_model(tmp_path / "model.safetensors")
+    assert meta["relations"] == prep.relations and meta["words"] == prep.words
+    test = sentences("test")
+    preds = predict(model, encode(test, meta["words"], meta["pos"], meta["relations"]), meta["relations"])
+    _, saved = read_predictions(tmp_path / "predictions_test.jsonl")
+    assert [p.tags for p in preds] == [p.tags for p in saved]
+    assert [[(i, j, r) for i, j, r, _ in p.pairs] for p in preds] == \
+           [[(i, j, r) for i, j, r, _ in p.pairs] for p in saved]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["selection"] == "dev F1 (strict)" and metrics == res.metrics
+    prov = json.loads((tmp_path / "provenance.json").read_text())
+    assert {"commit", "torch", "device_name", "glove_coverage"} <= set(prov)
+
+
+def test_corrupted_or_missing_model_file_gives_clear_error(tmp_path):
+    bad = tmp_path / "model.safetensors"
+    bad.write_bytes(b"not a model at all")
+    with pytest.raises(CheckpointError, match="model.safetensors"):
+        load_model(bad)
+    with pytest.raises(CheckpointError, match="not found"):
+        load_model(tmp_path / "missing.safetensors")
+    (tmp_path / "checkpoint.pt").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match="checkpoint.pt"):
+        load_checkpoint(tmp_path / "checkpoint.pt")
+
+
+def test_non_finite_loss_stops_with_a_clear_message(tmp_path):
+    cfg = tiny_config(epochs=1)
+    prep = tiny_prepared(cfg)
+    prep.vectors[:] = np.nan
+    with pytest.raises(TrainingError, match="non-finite loss"):
+        train(cfg, tmp_path, prepared=prep)
