@@ -1,0 +1,123 @@
+"""Initial word vectors: GloVe 6B 100d where available, seeded random rows elsewhere.
+
+A full ``glove.6B.100d.txt`` cannot be had on the kit's machines; ``data/embeddings`` ships the
+real vectors of the 2,716 most frequent GloVe words plus the full 400k word list, so the
+coverage we get *and* the coverage full GloVe would give are both exact (SPEC §2). A user's
+full file (argument or ``RIN_GLOVE``) replaces the partial one. Coverage is returned, printed
+and meant to be saved in every run's provenance: it is a known deviation from the paper.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rinlib.data.errors import DataError
+from rinlib.data.readers import DATA_DIR
+from rinlib.data.vocab import Vocab
+from rinlib.records import Sentence
+
+EMB_DIR = DATA_DIR / "embeddings"
+PARTIAL_GLOVE = EMB_DIR / "glove.6B.100d.top2716.txt"
+GLOVE_WORDLIST = EMB_DIR / "glove.6B.wordlist400k.txt"
+GLOVE_ENV = "RIN_GLOVE"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_glove(path: Path, dim: int, wanted: set[str] | None = None) -> dict[str, np.ndarray]:
+    """Vectors of a GloVe text file (``word v1 … v_dim``), only for ``wanted`` words if given.
+
+    A line whose vector does not have ``dim`` numbers raises :class:`DataError` naming the
+    file, the line and the field.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("GloVe file not found", file=path)
+    out: dict[str, np.ndarray] = {}
+    with open(path, encoding="utf-8") as f:
+        for ln, line in enumerate(f, 1):
+            word, _, rest = line.rstrip("\n").rstrip().partition(" ")
+            if wanted is not None and word not in wanted:
+                continue
+            parts = rest.split(" ")
+            if len(parts) != dim:
+                raise DataError(f"vector has {len(parts)} values, expected dim={dim}", file=path,
+                                record=f"line {ln}", field=f"vector of {word!r}")
+            try:
+                out[word] = np.asarray(parts, dtype=np.float32)
+            except ValueError:
+                raise DataError("vector has a non-numeric value", file=path, record=f"line {ln}",
+                                field=f"vector of {word!r}") from None
+    return out
+
+
+def _glove_words(path: Path = GLOVE_WORDLIST) -> set[str]:
+    if not path.is_file():
+        raise DataError("GloVe word list not found (shipped in data/embeddings/)", file=path)
+    return set(path.read_text(encoding="utf-8").split("\n")) - {""}
+
+
+def load_word_vectors(vocab: Vocab, glove_path: str | Path | None = None, dim: int = 100,
+                      seed: int = 0, train_sentences: Sequence[Sentence] | None = None,
+                      verbose: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
+    """Embedding matrix ``(len(vocab), dim)`` and a JSON-safe coverage dict.
+
+    Source: ``glove_path``, else ``$RIN_GLOVE``, else the shipped partial file. Lookup is
+    ``w.lower()`` (GloVe 6B is lower-cased). Rows without a vector are drawn from
+    N(0, std of the loaded vectors) with ``seed`` (same scale as the real rows, as the
+    authors' ``prepare_vocab.py`` initialises OOV words randomly); ``<pad>`` is zero.
+    Coverage: vocabulary share with a vector, share of ``train_sentences`` tokens with a
+    vector, and the ceiling full GloVe 6B would reach (from the 400k word list).
+    """
+    path = Path(glove_path or os.environ.get(GLOVE_ENV) or PARTIAL_GLOVE)
+    words = vocab.itos[2:]
+    vecs = read_glove(path, dim, {w.lower() for w in words})
+    rng = np.random.default_rng(seed)
+    std = float(np.std(np.stack(list(vecs.values())))) if vecs else 1.0
+    matrix = rng.normal(0.0, std, size=(len(vocab), dim)).astype(np.float32)
+    matrix[0] = 0.0
+    covered = 0
+    for i, w in enumerate(words, 2):
+        v = vecs.get(w.lower())
+        if v is not None:
+            matrix[i] = v
+            covered += 1
+    full = _glove_words()
+    cov: dict[str, Any] = {
+        "vocab_size": len(words), "covered": covered,
+        "covered_frac": covered / max(len(words), 1),
+        "ceiling_full_glove_frac": sum(w.lower() in full for w in words) / max(len(words), 1),
+        "glove_file": str(path), "glove_sha256": _sha256(path), "glove_words_loaded": len(vecs),
+        "random_init_std": std, "seed": seed,
+    }
+    if train_sentences is not None:
+        toks = [t.lower() for s in train_sentences for t in s.tokens]
+        n = max(len(toks), 1)
+        cov["train_tokens"] = len(toks)
+        cov["token_coverage"] = sum(t in vecs for t in toks) / n
+        cov["token_ceiling_full_glove"] = sum(t in full for t in toks) / n
+    if verbose:
+        print(coverage_line(cov))
+    return matrix, cov
+
+
+def coverage_line(cov: dict[str, Any]) -> str:
+    """One printable line summarising a coverage dict (for logs and run_all output)."""
+    line = (f"GloVe coverage ({Path(cov['glove_file']).name}): vocab {cov['covered']}/{cov['vocab_size']}"
+            f" = {cov['covered_frac']:.1%} (full GloVe: {cov['ceiling_full_glove_frac']:.1%})")
+    if "token_coverage" in cov:
+        line += (f"; train tokens {cov['token_coverage']:.1%}"
+                 f" (full GloVe: {cov['token_ceiling_full_glove']:.1%})")
+    return line

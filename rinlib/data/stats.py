@@ -1,0 +1,94 @@
+"""Data set statistics beside the paper's Table 2 and §5.4, so a reader sees at once whether the
+kit's data is the paper's data (sentence counts) and how it differs (the NYT train proxy).
+
+Overlap categories follow CopyRE (Zeng et al. 2018), per sentence over its unique triples,
+entities compared by span: **Normal** — no two triples share an entity; **EPO** (entity pair
+overlap) — two triples share both entities (in either order); **SEO** (single entity overlap)
+— two triples share exactly one entity. A sentence can be both EPO and SEO.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rinlib.data.bioes import resolve_overlaps
+from rinlib.io import atomic_write_text
+from rinlib.records import Sentence
+
+# Paper Table 2 (sentences per split) and §5.4 (share of multi-token entities).
+PAPER_TABLE2 = {"nyt": {"train": 56195, "dev": 5000, "test": 5000},
+                "webnlg": {"train": 5019, "dev": 500, "test": 703}}
+PAPER_MULTI_TOKEN = {"nyt": 0.30, "webnlg": 0.60}
+# Which paper row a kit data set is compared with.
+PAPER_ROW = {"webnlg": "webnlg", "webnlg-etl": "webnlg", "nyt": "nyt", "nyt-proxy": "nyt"}
+
+
+def overlap_category(s: Sentence) -> tuple[bool, bool]:
+    """(is_EPO, is_SEO) of one sentence; Normal is neither."""
+    epo = seo = False
+    for a, b in combinations(s.unique_triples, 2):
+        shared = len({a.subj, a.obj} & {b.subj, b.obj})
+        if {a.subj, a.obj} == {b.subj, b.obj}:
+            epo = True
+        elif shared == 1:
+            seo = True
+    return epo, seo
+
+
+def dataset_stats(sentences: Sequence[Sentence]) -> dict[str, Any]:
+    """Counts of one split: sentences, unique triples, relations, overlap categories,
+    triples-per-sentence histogram, multi-token entity share, length, BIOES conflicts."""
+    n = len(sentences)
+    cats = [overlap_category(s) for s in sentences]
+    hist = {"1": 0, "2": 0, "3": 0, "4": 0, ">=5": 0}
+    ents = multi = conflicts = 0
+    rels: set[str] = set()
+    for s in sentences:
+        k = len(s.unique_triples)
+        if k:
+            hist[str(k) if k < 5 else ">=5"] += 1
+        args = {sp for t in s.unique_triples for sp in (t.subj, t.obj)}
+        ents += len(args)
+        multi += sum(b - a > 1 for a, b in args)
+        conflicts += len(resolve_overlaps(s.entities)[1])
+        rels.update(t.rel for t in s.triples)
+    lengths = [len(s.tokens) for s in sentences]
+    return {
+        "sentences": n,
+        "triples": sum(len(s.unique_triples) for s in sentences),
+        "triples_raw": sum(len(s.triples) for s in sentences),
+        "relations_used": len(rels),
+        "normal": sum(not e and not o for e, o in cats),
+        "epo": sum(e for e, _ in cats),
+        "seo": sum(o for _, o in cats),
+        "triples_per_sentence": hist,
+        "entities": ents,
+        "multi_token_share": multi / ents if ents else 0.0,
+        "mean_len": sum(lengths) / n if n else 0.0,
+        "max_len": max(lengths, default=0),
+        "bioes_conflicts": conflicts,
+    }
+
+
+def stats_table(data: Mapping[tuple[str, str, str], Sequence[Sentence]]) -> pd.DataFrame:
+    """One row per (dataset, task, split) with the paper's Table 2 count and §5.4 share beside."""
+    rows = []
+    for (name, task, split), sents in data.items():
+        st = dataset_stats(sents)
+        hist = st.pop("triples_per_sentence")
+        paper = PAPER_ROW.get(name)
+        rows.append({"dataset": name, "task": task, "split": split, **st,
+                     **{f"n_triples_{k}": v for k, v in hist.items()},
+                     "paper_sentences": PAPER_TABLE2[paper][split] if paper else None,
+                     "paper_multi_token_share": PAPER_MULTI_TOKEN[paper] if paper else None})
+    return pd.DataFrame(rows)
+
+
+def save_stats(df: pd.DataFrame, path: str | Path) -> None:
+    """Write the table as CSV atomically."""
+    atomic_write_text(Path(path), df.to_csv(index=False))
