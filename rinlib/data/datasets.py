@@ -33,7 +33,7 @@ from rinlib.data.readers import (DATA_DIR, MAX_LEN, read_casrel, read_copyre_pos
                                  read_copyre_raw, read_jointer, read_rin_authors)
 from rinlib.data.vocab import relations
 from rinlib.io import atomic_write_text
-from rinlib.records import Sentence, Span, Triple, anchor
+from rinlib.records import Sentence, Span, Triple, anchor, sentence_from_dict, sentence_to_dict
 
 NAMES = ("webnlg", "webnlg-etl", "nyt", "nyt-proxy", "nyt10", "nyt11")
 TASKS = ("partial", "exact")
@@ -267,19 +267,6 @@ def _cache_key(name: str, task: str, split: str, raw: Path, opts: dict[str, Any]
     return h.hexdigest()[:20]
 
 
-def _to_json(s: Sentence) -> dict[str, Any]:
-    return {"sid": s.sid, "tokens": s.tokens, "pos": s.pos,
-            "triples": [[list(t.subj), t.rel, list(t.obj)] for t in s.triples],
-            "entities": [list(e) for e in s.entities],
-            "span_flags": [[list(k), v] for k, v in sorted(s.span_flags.items())]}
-
-
-def _from_json(d: dict[str, Any]) -> Sentence:
-    return Sentence(d["sid"], d["tokens"], [Triple(tuple(a), r, tuple(b)) for a, r, b in d["triples"]],
-                    pos=d["pos"], entities=[tuple(e) for e in d["entities"]],
-                    span_flags={tuple(k): v for k, v in d["span_flags"]})
-
-
 def _read_cache(path: Path, key: str) -> tuple[list[Sentence], dict[str, Any]] | None:
     if not path.is_file():
         return None
@@ -288,7 +275,7 @@ def _read_cache(path: Path, key: str) -> tuple[list[Sentence], dict[str, Any]] |
             head = json.loads(f.readline())
             if head.get("key") != key:
                 return None
-            return [_from_json(json.loads(line)) for line in f], head["report"]
+            return [sentence_from_dict(json.loads(line)) for line in f], head["report"]
         except (json.JSONDecodeError, KeyError, TypeError):
             return None  # a damaged cache is rebuilt, never trusted
 
@@ -315,7 +302,7 @@ def load_dataset_with_report(name: str, task: str = "partial", split: str = "tra
               "skips": skips.summary(), "info": dataset_info(name), "cache_key": key}
     if cache:
         lines = [json.dumps({"key": key, "report": report}, ensure_ascii=False)]
-        lines += [json.dumps(_to_json(s), ensure_ascii=False) for s in sents]
+        lines += [json.dumps(sentence_to_dict(s), ensure_ascii=False) for s in sents]
         atomic_write_text(path, "\n".join(lines) + "\n")
     return sents, report
 
