@@ -2,6 +2,9 @@
 
 Commands:
   train    train one configuration:  python -m rinlib train dataset=webnlg task=exact seed=2 epochs=5
+  extract  triples from raw text:    python -m rinlib extract --checkpoint models/webnlg-partial.safetensors "Sentence ."
+           (or --input FILE, or - for stdin; one JSON line per sentence)
+  ship     publish a finished run:   python -m rinlib ship results/runs/full/webnlg/partial/rin/K2/seed1 webnlg-partial
 """
 
 from __future__ import annotations
@@ -37,6 +40,37 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extract(args: argparse.Namespace) -> int:
+    import json
+
+    from rinlib.inference import load, predict_file
+
+    if args.input and args.sentences:
+        raise SystemExit("give sentences or --input, not both")
+    source = args.input or ("-" if args.sentences == ["-"] else None)
+    if source is None and not args.sentences:
+        raise SystemExit("nothing to extract: give sentences, --input FILE, or - for stdin")
+    if source is not None:
+        n = predict_file(source, args.output, args.checkpoint, args.device, args.batch_size, args.pretokenized)
+        print(f"{n} sentences extracted", file=sys.stderr)
+        return 0
+    ex = load(args.checkpoint, args.device)
+    out = open(args.output, "w", encoding="utf-8") if args.output not in (None, "-") else sys.stdout
+    for rec in ex.extract_lines(args.sentences, args.batch_size, args.pretokenized):
+        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    if out is not sys.stdout:
+        out.close()
+    return 0
+
+
+def _ship(args: argparse.Namespace) -> int:
+    from rinlib.inference import ship
+
+    dst = ship(args.run_dir, args.name, force=args.force)
+    print(f"shipped {dst} (card {dst.with_suffix('.json')})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="rinlib", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -45,6 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--out", help="run directory (default: results/runs/<profile>/<dataset>/<task>/<variant>/K<k>/seed<s>)")
     t.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
     t.set_defaults(func=_train)
+    e = sub.add_parser("extract", help="entities and triples from raw text (JSON lines; 'line' = input position)")
+    e.add_argument("sentences", nargs="*", help="sentences to extract from ('-' alone: read stdin)")
+    e.add_argument("--checkpoint", help="model file or run dir (default: models/webnlg-partial.safetensors)")
+    e.add_argument("--input", help="text file, one sentence per line (blank lines skipped); '-' for stdin")
+    e.add_argument("--output", help="JSON lines file (default: stdout)")
+    e.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    e.add_argument("--batch-size", type=int, default=32)
+    e.add_argument("--pretokenized", action="store_true", help="input is already tokenised (split on spaces)")
+    e.set_defaults(func=_extract)
+    s = sub.add_parser("ship", help="copy a finished run's model to models/<name>.safetensors + model card")
+    s.add_argument("run_dir")
+    s.add_argument("name")
+    s.add_argument("--force", action="store_true", help="replace an existing model of that name")
+    s.set_defaults(func=_ship)
     args = p.parse_args(argv)
     return args.func(args)
 
