@@ -116,6 +116,11 @@ def tokenize(text: str, style: str = "webnlg") -> list[str]:
     return tokens
 
 
+def tokenization_style(dataset: str) -> str:
+    """The :func:`tokenize` style of a kit data set: ``"nyt"`` for the NYT family, else ``"webnlg"``."""
+    return "nyt" if dataset.startswith("nyt") else "webnlg"
+
+
 def chunk_spans(tokens: Sequence[str], max_len: int = MAX_LEN) -> list[Span]:
     """Cut ``tokens`` into half-open chunks of at most ``max_len``, after a sentence end if possible."""
     if max_len < 1:
@@ -170,7 +175,7 @@ class Extractor:
     @property
     def style(self) -> str:
         """Tokenisation style of the data the model was trained on."""
-        return "nyt" if self.config.dataset.startswith("nyt") else "webnlg"
+        return tokenization_style(self.config.dataset)
 
     def describe(self) -> str:
         c = self.config

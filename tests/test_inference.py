@@ -24,8 +24,7 @@ from _tiny import sentences, tiny_config, tiny_prepared  # noqa: E402
 import rinlib  # noqa: E402
 from rinlib.__main__ import main  # noqa: E402
 from rinlib.checkpoint import CheckpointError, save_model  # noqa: E402
-from rinlib.inference import (MODELS, chunk_spans, extract, load, ship, tokenize,  # noqa: E402
-                              train_command)
+from rinlib.inference import chunk_spans, extract, load, ship, tokenize, train_command  # noqa: E402
 from rinlib.metrics import triples_strict  # noqa: E402
 from rinlib.model import build_model  # noqa: E402
 from rinlib.records import Sentence  # noqa: E402
