@@ -41,6 +41,15 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from rinlib.checkpoint import CheckpointError
+
+    try:
+        return _extract_to(args)
+    except CheckpointError as e:  # a user-facing problem: one line, no traceback
+        raise SystemExit(f"error: {e}") from None
+
+
+def _extract_to(args: argparse.Namespace) -> int:
     import json
 
     from rinlib.inference import load, predict_file
