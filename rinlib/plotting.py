@@ -1,0 +1,376 @@
+"""Tables and figures of the paper, built only from finished runs (``rinlib.sweep.collect``)
+with the paper's value beside every measured one (``rinlib.paper``).
+
+Why one module: the notebooks, the report and the tests all need the same summaries, and a
+number drawn in a figure must be the number printed in the table. Measured values are
+percentages (mean ± std over seeds, test split, dev-selected epoch), in both protocols:
+``strict`` (the kit's headline) and ``paper`` (the authors' word-pair evaluation).
+Every table/figure carries the provenance of each column group (profile, seeds, epochs,
+device, commit); a cell that was not run says so, it is never filled in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from rinlib import paper
+from rinlib.config import RunConfig
+from rinlib.io import atomic_write_text
+from rinlib.profiles import PROFILES, settings
+from rinlib.runs import results_root
+
+METRICS = ("P", "R", "F1")
+PROTOCOLS = ("strict", "paper")
+PROTOCOL_NAMES = {"strict": "strict", "paper": "paper protocol"}
+_COL = {"P": "precision", "R": "recall", "F1": "f1"}
+NYT_TRAIN_HINT = ("needs NYT train split (see README): RIN_NYT_TRAIN=<train_triples.json> "
+                  "RIN_NYT_EXACT_TRAIN=<train.json> ./run_all.sh --datasets 'webnlg nyt'")
+PROXY_NOTE = "PROXY: trained on NYT dev (4,500 sent.), not the paper's setting"
+DATASET_NAMES = {"webnlg": "WebNLG", "nyt": "NYT", "nyt-proxy": "NYT-proxy", "webnlg-etl": "WebNLG (ETL exact)"}
+
+
+# ----------------------------------------------------------------------------- summaries
+def summarise(results: pd.DataFrame, split: str = "test") -> pd.DataFrame:
+    """Mean/std/n over seeds per (profile, dataset, task, variant, K), in percent.
+
+    Columns ``{strict,paper}_{P,R,F1}_{mean,std}``, ``n_seeds``, ``seeds``, ``epochs`` (max
+    epochs of the schedule), ``epochs_run``, ``selected_epoch`` (means), ``device_name``, ``commit``.
+    """
+    keys = ["profile", "dataset", "task", "variant", "K"]
+    if results.empty:
+        return pd.DataFrame(columns=keys)
+    rows = []
+    for k, g in results.groupby(keys, sort=False):
+        row = dict(zip(keys, k))
+        for proto in PROTOCOLS:
+            for m in METRICS:
+                v = 100 * g[f"{split}_{proto}_{_COL[m]}"].astype(float)
+                row[f"{proto}_{m}_mean"] = v.mean()
+                row[f"{proto}_{m}_std"] = v.std(ddof=1) if len(v) > 1 else float("nan")
+        row.update(n_seeds=len(g), seeds=",".join(map(str, sorted(g["seed"]))),
+                   epochs=int(g["max_epochs"].max()), epochs_run=float(g["epochs_run"].mean()),
+                   selected_epoch=float(g["selected_epoch"].mean()),
+                   device_name="; ".join(sorted(set(map(str, g["device_name"])))),
+                   commit="; ".join(sorted({str(c)[:12] for c in g["commit"]})))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fmt(mean: float, std: float | None = None) -> str:
+    """``87.3±0.4``; ``87.3`` when there is no std (one seed, or the paper printed none)."""
+    if mean is None or np.isnan(mean):
+        return ""
+    return f"{mean:.1f}" if std is None or np.isnan(std) else f"{mean:.1f}±{std:.1f}"
+
+
+def provenance(results: pd.DataFrame, profile: str) -> str:
+    """One line naming where a column group's numbers come from."""
+    sub = results[results["profile"] == profile] if not results.empty else results
+    if sub.empty:
+        return f"{profile}: no finished runs"
+    seeds = sorted(set(sub["seed"]))
+    ep = sorted(set(int(e) for e in sub["max_epochs"]))
+    dev = "; ".join(sorted(set(map(str, sub["device_name"]))))
+    commits = ", ".join(sorted({str(c)[:8] + ("-dirty" if str(c).endswith("dirty") else "") for c in sub["commit"]}))
+    label = settings(profile).label if profile in PROFILES else profile
+    return (f"{profile} — {label}; seeds {seeds}; max epochs {ep}; test split, dev-selected epoch; "
+            f"device {dev}; commit {commits}")
+
+
+def _profiles(results: pd.DataFrame, profiles: Sequence[str] | None) -> list[str]:
+    present = [] if results.empty else list(dict.fromkeys(results["profile"]))
+    wanted = list(profiles) if profiles else present
+    return [p for p in dict.fromkeys(wanted) if p in present]
+
+
+def table3_k(dataset: str, task: str) -> int:
+    return int(RunConfig(dataset=dataset, task=task).resolved().K)
+
+
+def summary_cell(summary: pd.DataFrame, profile: str, dataset: str, task: str, variant: str, K: int) -> pd.Series | None:
+    if summary.empty:
+        return None
+    m = summary[(summary["profile"] == profile) & (summary["dataset"] == dataset) & (summary["task"] == task)
+                & (summary["variant"] == variant) & (summary["K"] == K)]
+    return None if m.empty else m.iloc[0]
+
+
+def _measured(cell: pd.Series | None, group: str, paper_f1: float | None, note: str) -> dict:
+    """The measured columns of one row for one column group."""
+    cols = {f"{group}: {PROTOCOL_NAMES[p]} {m}": "" for p in PROTOCOLS for m in METRICS}
+    cols.update({f"{group}: ΔF1 strict": "", f"{group}: ΔF1 paper protocol": "", f"{group}: n seeds": 0,
+                 f"{group}: epochs": ""})
+    if cell is None:
+        cols[f"{group}: strict P"] = note
+        return cols
+    for p in PROTOCOLS:
+        for m in METRICS:
+            cols[f"{group}: {PROTOCOL_NAMES[p]} {m}"] = fmt(cell[f"{p}_{m}_mean"], cell[f"{p}_{m}_std"])
+        if paper_f1 is not None:
+            key = "ΔF1 strict" if p == "strict" else "ΔF1 paper protocol"
+            cols[f"{group}: {key}"] = f"{cell[f'{p}_F1_mean'] - paper_f1:+.1f}"
+    cols[f"{group}: n seeds"] = int(cell["n_seeds"])
+    cols[f"{group}: epochs"] = f"{cell['epochs']} (run {cell['epochs_run']:.0f}, selected {cell['selected_epoch']:.0f})"
+    return cols
+
+
+# ----------------------------------------------------------------------------- tables
+def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
+           datasets: Sequence[str] = ("webnlg", "nyt", "nyt-proxy")) -> pd.DataFrame:
+    """Paper Table 1 beside the measured P/R/F1 (both protocols) of each profile present.
+
+    Rows: dataset × task × model (RIN at Table 3's K, RIN w/o interaction). ``nyt`` rows
+    without runs say what they need; ``nyt-proxy`` rows are labelled PROXY and carry no
+    paper value (the proxy is not the paper's setting).
+    """
+    summary = summarise(results)
+    groups = _profiles(results, profiles)
+    rows = []
+    for ds in datasets:
+        for task in paper.TASKS:
+            for model in paper.MODELS:
+                K = 0 if model == "no_interaction" else table3_k(ds, task)
+                pv = {m: paper.table1_value(ds, task, model, m) for m in METRICS}
+                row = {"dataset": DATASET_NAMES.get(ds, ds), "task": task, "model": paper.MODEL_NAMES[model],
+                       "K": K, **{f"paper {m}": str(pv[m]) if pv[m] else "—" for m in METRICS}}
+                if ds == "nyt-proxy":
+                    row["model"] += " [PROXY]"
+                for g in groups:
+                    note = NYT_TRAIN_HINT if ds == "nyt" else ("not run" if ds != "nyt-proxy" else
+                                                               f"not run in profile {g}")
+                    row.update(_measured(summary_cell(summary, g, ds, task, model, K), g,
+                                         pv["F1"].mean if pv["F1"] else None, note))
+                row["note"] = PROXY_NOTE if ds == "nyt-proxy" else ""
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def table5(results: pd.DataFrame, profiles: Sequence[str] | None = None,
+           datasets: Sequence[str] = ("webnlg", "nyt")) -> pd.DataFrame:
+    """Paper Table 5 (exact-match F1 of RIN and four ablations) beside the measured F1."""
+    summary = summarise(results)
+    groups = _profiles(results, profiles)
+    rows = []
+    for ds in datasets:
+        for model in paper.TABLE5_MODELS:
+            K = 0 if model == "no_interaction" else table3_k(ds, "exact")
+            pv = paper.TABLE5[(ds, model)]
+            row = {"dataset": DATASET_NAMES.get(ds, ds), "model": paper.MODEL_NAMES[model], "K": K,
+                   "paper F1": str(pv)}
+            for g in groups:
+                cell = summary_cell(summary, g, ds, "exact", model, K)
+                if cell is None:
+                    row.update({f"{g}: strict F1": NYT_TRAIN_HINT if ds == "nyt" else "not run",
+                                f"{g}: paper protocol F1": "", f"{g}: ΔF1 strict": "", f"{g}: n seeds": 0})
+                    continue
+                row.update({f"{g}: strict F1": fmt(cell["strict_F1_mean"], cell["strict_F1_std"]),
+                            f"{g}: paper protocol F1": fmt(cell["paper_F1_mean"], cell["paper_F1_std"]),
+                            f"{g}: ΔF1 strict": f"{cell['strict_F1_mean'] - pv.mean:+.1f}",
+                            f"{g}: n seeds": int(cell["n_seeds"])})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def figure3_data(results: pd.DataFrame, profiles: Sequence[str] | None = None,
+                 protocol: str = "strict") -> pd.DataFrame:
+    """Measured F1 vs K (mean, std, n) per profile, data set and task: the numbers Figure 3 draws.
+
+    K = 0 is RIN w/o interaction (the paper's K = 0 point); every other K is variant ``rin``.
+    """
+    summary = summarise(results)
+    if summary.empty:
+        return pd.DataFrame(columns=["profile", "dataset", "task", "K", "F1_mean", "F1_std", "n_seeds"])
+    groups = _profiles(results, profiles)
+    s = summary[summary["profile"].isin(groups)
+                & (((summary["variant"] == "rin") & (summary["K"] > 0))
+                   | ((summary["variant"] == "no_interaction") & (summary["K"] == 0)))]
+    out = s[["profile", "dataset", "task", "K", f"{protocol}_F1_mean", f"{protocol}_F1_std", "n_seeds",
+             "epochs"]].rename(columns={f"{protocol}_F1_mean": "F1_mean", f"{protocol}_F1_std": "F1_std"})
+    return out.sort_values(["profile", "dataset", "task", "K"]).reset_index(drop=True)
+
+
+TABLE2_CAPTION = ("Data sets vs paper Table 2 (sentences per split) and §5.4 (multi-token entity share: "
+                  "NYT ≈ 30%, WebNLG ≈ 60%). NYT train is not shipped (see README); nyt-proxy splits NYT dev "
+                  "into 4,500 train / 499 dev.")
+
+
+def table2(stats_csv: str | Path) -> pd.DataFrame:
+    """The data statistics (``python -m rinlib.data prepare --stats-out``) beside the paper's
+    Table 2 counts and §5.4 shares, with the differences."""
+    st = pd.read_csv(stats_csv)
+    out = pd.DataFrame({
+        "dataset": st["dataset"], "task": st["task"], "split": st["split"],
+        "sentences": st["sentences"], "paper sentences": st["paper_sentences"].astype("Int64"),
+        "Δ sentences": (st["sentences"] - st["paper_sentences"]).astype("Int64"),
+        "triples": st["triples"], "normal": st["normal"], "EPO": st["epo"], "SEO": st["seo"],
+        "multi-token entities %": (100 * st["multi_token_share"]).round(1),
+        "paper multi-token %": (100 * st["paper_multi_token_share"]).round(0).astype("Int64"),
+        "mean length": st["mean_len"].round(1), "max length": st["max_len"]})
+    return out
+
+
+def caption(results: pd.DataFrame, profiles: Sequence[str], title: str) -> str:
+    """A table/figure caption: the title, then one provenance line per column group present."""
+    groups = _profiles(results, profiles)
+    lines = [provenance(results, p) for p in groups] or ["no finished runs"]
+    return f"{title}. Paper: {paper.PAPER}. " + " || ".join(lines)
+
+
+def run_title(cfg: RunConfig) -> str:
+    """Short title of one run for curves: data set, task, variant, K, seed, profile."""
+    c = cfg.resolved()
+    return (f"{DATASET_NAMES.get(c.dataset, c.dataset)} {c.task}, {paper.MODEL_NAMES[c.variant]}, K={c.K}, "
+            f"seed {c.seed} — {settings(c.profile).label if c.profile in PROFILES else c.profile}, "
+            f"{c.epochs} epochs max")
+
+
+def run_scores(result: object) -> pd.DataFrame:
+    """Dev and test P/R/F1 (%) of one finished run, both protocols, one row per split × protocol."""
+    m = result.metrics  # type: ignore[attr-defined]
+    return pd.DataFrame([{"split": split, "protocol": PROTOCOL_NAMES[p],
+                          **{k: round(100 * m[split][p][_COL[k]], 2) for k in METRICS},
+                          "gold": m[split][p]["n_gold"], "predicted": m[split][p]["n_pred"],
+                          "correct": m[split][p]["n_correct"], "selected epoch": m["selected_epoch"]}
+                         for split in ("dev", "test") for p in PROTOCOLS])
+
+
+# ----------------------------------------------------------------------------- figures
+_PALETTE = {"webnlg": "#1f77b4", "nyt": "#d62728", "nyt-proxy": "#ff7f0e", "webnlg-etl": "#2ca02c"}
+_LINES = {"smoke": ":", "quick": "--", "full": "-"}
+
+
+def _style() -> None:
+    import seaborn as sns
+
+    sns.set_theme(context="paper", style="ticks", font_scale=1.1)
+
+
+def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protocol: str = "strict",
+            datasets: Sequence[str] = ("webnlg", "nyt")) -> plt.Figure:
+    """Figure 3: F1 vs K, (A) partial and (B) exact; measured mean ± std (error bars, n in the
+    legend) per profile, and the paper's only numeric points (K = 0 and Table 3's K) as markers."""
+    _style()
+    data = figure3_data(results, profiles, protocol)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    for ax, task, letter in zip(axes, paper.TASKS, "AB"):
+        for (prof, ds), g in data[data["task"] == task].groupby(["profile", "dataset"], sort=False):
+            n = f"n={int(g['n_seeds'].min())}" if g["n_seeds"].nunique() == 1 else \
+                f"n={int(g['n_seeds'].min())}–{int(g['n_seeds'].max())}"
+            ax.errorbar(g["K"], g["F1_mean"], yerr=g["F1_std"].fillna(0), marker="o", ms=4, capsize=3,
+                        color=_PALETTE.get(ds, "k"), ls=_LINES.get(prof, "-."),
+                        label=f"{DATASET_NAMES.get(ds, ds)} measured, {prof} ({n} seeds, {int(g['epochs'].max())} ep.)")
+        for ds, marker in zip(datasets, ("*", "D")):
+            if ds not in paper.DATASETS:
+                continue
+            pts = paper.figure3_points(ds, task)
+            ax.scatter(list(pts), [v.mean for v in pts.values()], marker=marker, s=110 if marker == "*" else 50,
+                       facecolors="none", edgecolors=_PALETTE[ds], linewidths=1.5, zorder=5,
+                       label=f"{DATASET_NAMES[ds]} paper (K=0, K={paper.chosen_k(ds, task)}; Table 1)")
+        ax.set_xticks(range(9))
+        ax.set_xlim(-0.4, 8.4)
+        ax.set_xlabel("number of interaction layers K")
+        ax.set_ylabel(f"F1 (%), {PROTOCOL_NAMES[protocol]}")
+        ax.set_title(f"({letter}) {task.capitalize()} Match")
+        ax.legend(fontsize=7, loc="best")
+    import seaborn as sns
+
+    sns.despine(fig)
+    caption = "Figure 3 (RIN, Sun et al. 2020) regenerated. " + " | ".join(
+        provenance(results, p) for p in _profiles(results, profiles))
+    fig.text(0.01, 0.005, _wrap(caption, 190), fontsize=6.5, va="bottom", ha="left")
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
+    return fig
+
+
+def training_curves(history: pd.DataFrame, title: str = "") -> plt.Figure:
+    """Loss (entity, relation, total) and dev F1 (both protocols) per epoch of one run."""
+    _style()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4))
+    if not history.empty:
+        for col, lab in (("loss", "total"), ("loss_entity", "entity (BIOES CE)"), ("loss_relation", "relation (BCE)")):
+            a.plot(history["epoch"], history[col], marker=".", label=lab)
+        a.set_yscale("log")
+        b.plot(history["epoch"], 100 * history["dev_F1"], marker=".", label="dev F1 strict")
+        b.plot(history["epoch"], 100 * history["dev_F1_paper"], marker=".", ls="--", label="dev F1 paper protocol")
+    a.set(xlabel="epoch", ylabel="training loss (per batch, log)", title="loss")
+    b.set(xlabel="epoch", ylabel="F1 (%)", title="dev F1")
+    a.legend(fontsize=7)
+    b.legend(fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+class LiveCurves:
+    """``on_epoch`` callback that redraws :func:`training_curves` in a notebook after each epoch."""
+
+    def __init__(self, title: str = "", history: pd.DataFrame | None = None) -> None:
+        self.title = title
+        self.rows: list[dict] = [] if history is None else history.to_dict("records")
+
+    def __call__(self, row: dict) -> None:
+        from IPython.display import clear_output, display
+
+        self.rows.append(row)
+        fig = training_curves(pd.DataFrame(self.rows), self.title)
+        clear_output(wait=True)
+        display(fig)
+        plt.close(fig)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+# ----------------------------------------------------------------------------- output
+def out_dir(kind: str, profile: str, root: Path | None = None) -> Path:
+    """``<results>/{tables,figures}/<profile>/``."""
+    return Path(root or results_root()) / kind / profile
+
+
+def save_table(df: pd.DataFrame, name: str, profile: str, root: Path | None = None,
+               caption: str = "") -> Path:
+    """CSV + Markdown (with its provenance caption) under ``results/tables/<profile>/``."""
+    d = out_dir("tables", profile, root)
+    atomic_write_text(d / f"{name}.csv", df.to_csv(index=False))
+    atomic_write_text(d / f"{name}.md", (f"{caption}\n\n" if caption else "") + markdown(df) + "\n")
+    return d / f"{name}.csv"
+
+
+def markdown(df: pd.DataFrame) -> str:
+    """A GitHub Markdown table (no extra dependency such as tabulate)."""
+    def cell(v: object) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(map(cell, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def save_figure(fig: plt.Figure, name: str, profile: str, root: Path | None = None) -> list[Path]:
+    """PNG (200 dpi), SVG and PDF under ``results/figures/<profile>/``."""
+    d = out_dir("figures", profile, root)
+    d.mkdir(parents=True, exist_ok=True)
+    paths = [d / f"{name}.{ext}" for ext in ("png", "svg", "pdf")]
+    no_dates = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}  # byte-stable reruns
+    for p in paths:
+        fig.savefig(p, dpi=200, bbox_inches="tight", metadata=no_dates.get(p.suffix))
+    return paths
+
+
+def styled(df: pd.DataFrame, caption: str = ""):
+    """A pandas Styler for notebooks: caption, no index, Δ columns coloured by sign."""
+    def colour(v: object) -> str:
+        if isinstance(v, str) and v[:1] in "+-" and v[1:].replace(".", "", 1).isdigit():
+            return "color: #b22222" if v.startswith("-") else "color: #228b22"
+        return ""
+
+    sty = df.style.hide(axis="index").set_caption(caption)
+    delta = [c for c in df.columns if "Δ" in c]
+    return sty.map(colour, subset=delta) if delta else sty

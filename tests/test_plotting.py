@@ -1,0 +1,83 @@
+"""Tables, figures and the report from a hand-made results frame: paper values beside the
+measured ones, 'not run' cells, the NYT hint, the proxy label, and the saved files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import pandas as pd  # noqa: E402
+
+from rinlib import paper, plotting  # noqa: E402
+
+
+def _run(profile: str, dataset: str, task: str, variant: str, K: int, seed: int, f1: float) -> dict:
+    row = {"profile": profile, "dataset": dataset, "task": task, "variant": variant, "K": K, "seed": seed,
+           "max_epochs": 7, "epochs_run": 7, "selected_epoch": 6, "device_name": "cpu", "commit": "abc123"}
+    for split in ("dev", "test"):
+        for proto, shift in (("strict", 0.0), ("paper", 0.01)):
+            for m in ("precision", "recall", "f1"):
+                row[f"{split}_{proto}_{m}"] = f1 + shift
+    return row
+
+
+def _results() -> pd.DataFrame:
+    rows = [_run("quick", "webnlg", "partial", "rin", 2, s, f) for s, f in ((1, 0.80), (2, 0.82))]
+    rows += [_run("quick", "webnlg", "partial", "no_interaction", 0, 1, 0.70),
+             _run("quick", "webnlg", "partial", "rin", 1, 1, 0.75),
+             _run("quick", "webnlg", "exact", "no_pos", 3, 1, 0.60),
+             _run("quick", "nyt-proxy", "partial", "rin", 4, 1, 0.50),
+             _run("full", "webnlg", "partial", "rin", 2, 1, 0.86)]
+    return pd.DataFrame(rows)
+
+
+def test_paper_values_typed_in() -> None:
+    assert str(paper.TABLE1[("webnlg", "exact", "rin")]["F1"]) == "77.0±0.2"
+    assert paper.TABLE1[("nyt", "partial", "no_interaction")]["R"].mean == 83.1
+    assert paper.TABLE5[("nyt", "no_rc")].mean == 77.3 and paper.TABLE5[("webnlg", "no_pos")].std is None
+    assert paper.figure3_points("nyt", "exact") == {0: paper.Value(76.9, 0.3), 7: paper.Value(84.7, 0.4)}
+
+
+def test_table1_cells() -> None:
+    t = plotting.table1(_results(), ["quick", "full"])
+    row = t[(t.dataset == "WebNLG") & (t.task == "partial") & (t.model == "RIN")].iloc[0]
+    assert row["paper F1"] == "87.3±0.4"
+    assert row["quick: strict F1"] == "81.0±1.4" and row["quick: n seeds"] == 2
+    assert row["quick: paper protocol F1"] == "82.0±1.4"
+    assert row["quick: ΔF1 strict"] == "-6.3"
+    assert row["full: strict F1"] == "86.0" and row["full: ΔF1 strict"] == "-1.3"
+    exact = t[(t.dataset == "WebNLG") & (t.task == "exact") & (t.model == "RIN")].iloc[0]
+    assert exact["quick: strict P"] == "not run"
+    nyt = t[(t.dataset == "NYT")].iloc[0]
+    assert nyt["quick: strict P"].startswith("needs NYT train split") and nyt["paper F1"] == "87.3±0.1"
+    proxy = t[(t.dataset == "NYT-proxy") & (t.task == "partial") & (t.model == "RIN [PROXY]")].iloc[0]
+    assert proxy["paper F1"] == "—" and proxy["quick: strict F1"] == "50.0" and "PROXY" in proxy["note"]
+    assert proxy["quick: ΔF1 strict"] == ""  # never compared as if it were the paper's setting
+
+
+def test_table5_and_figure3_data() -> None:
+    t5 = plotting.table5(_results(), ["quick"])
+    pos = t5[(t5.dataset == "WebNLG") & (t5.model == "RIN w/o POS")].iloc[0]
+    assert pos["paper F1"] == "76.6" and pos["quick: strict F1"] == "60.0" and pos["quick: ΔF1 strict"] == "-16.6"
+    f3 = plotting.figure3_data(_results(), ["quick"])
+    part = f3[(f3.task == "partial") & (f3.dataset == "webnlg")]
+    assert list(part["K"]) == [0, 1, 2] and list(part["F1_mean"].round(1)) == [70.0, 75.0, 81.0]
+
+
+def test_outputs_saved(tmp_path: Path) -> None:
+    res = _results()
+    fig = plotting.figure3(res, ["quick", "full"])
+    paths = plotting.save_figure(fig, "figure3", "quick", tmp_path)
+    assert [p.suffix for p in paths] == [".png", ".svg", ".pdf"] and all(p.stat().st_size > 1000 for p in paths)
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_legend().get_texts()]
+    assert any("WebNLG paper (K=0, K=2" in s for s in labels)
+    assert any("quick (n=1–2 seeds" in s for s in labels)
+    csv = plotting.save_table(plotting.table5(res, ["quick"]), "table5", "quick", tmp_path, caption="cap")
+    assert csv.exists() and (tmp_path / "tables/quick/table5.md").read_text().startswith("cap\n\n| dataset |")
+    curves = plotting.training_curves(pd.DataFrame({"epoch": [1, 2], "loss": [3.0, 2.0], "loss_entity": [1.0, 0.5],
+                                                    "loss_relation": [2.0, 1.5], "dev_F1": [0.1, 0.2],
+                                                    "dev_F1_paper": [0.1, 0.25]}))
+    assert len(curves.axes) == 2
+    assert "quick — REDUCED (quick profile)" in plotting.caption(res, ["quick"], "T")

@@ -1,0 +1,112 @@
+"""The sweep's plan / cache / resume / collect contract, on the tiny fixture (seconds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from _tiny import tiny_config, tiny_prepared
+from rinlib import profiles, sweep
+from rinlib.runs import run_dir
+
+
+def _tiny(**kw):
+    return tiny_config(dataset="webnlg", task="exact", **kw)
+
+
+def test_plan_expands_grid_with_profile_budget(tmp_path: Path) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("task: [partial, exact]\nK: [0, 2]\nseed: 3\n")
+    cfgs = sweep.plan(grid, "smoke")
+    assert [(c.task, c.K, c.seed) for c in cfgs] == [("partial", 0, 3), ("partial", 2, 3), ("exact", 0, 3),
+                                                     ("exact", 2, 3)]
+    assert all(c.profile == "smoke" and c.max_train == 40 and c.epochs == 2 for c in cfgs)
+
+
+def test_plan_rejects_unknown_field() -> None:
+    with pytest.raises(sweep.SweepError, match="unknown RunConfig fields \\['layers'\\]"):
+        sweep.plan({"layers": [1, 2]}, "quick")
+
+
+def test_experiment_configs_match_the_paper_items() -> None:
+    t1 = profiles.experiment_configs("table1", "full")
+    assert len(t1) == 2 * 2 * 5 and {c.variant for c in t1} == {"rin", "no_interaction"}
+    t5 = profiles.experiment_configs("table5", "quick")
+    assert [c.variant for c in t5] == ["rin", "no_er", "no_rc", "no_interaction", "no_pos"]
+    assert {c.task for c in t5} == {"exact"}
+    f3 = profiles.experiment_configs("figure3", "full", seeds=[1])
+    assert sorted(c.resolved().K for c in f3 if c.task == "exact") == list(range(9))
+    assert {c.variant for c in f3 if c.resolved().K == 0} == {"no_interaction"}
+    assert {c.dataset for c in profiles.experiment_configs("nyt_proxy", "quick")} == {"nyt-proxy"}
+    assert profiles.experiment_configs("nyt_proxy", "smoke") == []
+    with pytest.raises(profiles.ProfileError, match="experiment must be one of"):
+        profiles.experiment_configs("table9", "quick")
+
+
+def test_configs_for_deduplicates_shared_runs() -> None:
+    cfgs = profiles.configs_for(["table1", "table5", "figure3"], "smoke")
+    keys = [c.key() for c in cfgs]
+    assert len(keys) == len(set(keys)) == 4 + 3  # Figure 3 (K = 0, Table 3's K) is all Table 1 runs
+
+
+def test_local_engine_refuses_jobs() -> None:
+    with pytest.raises(sweep.SweepError, match="needs engine='ray'"):
+        sweep.run([], jobs=2)
+
+
+def test_run_caches_retrains_on_new_key_and_collects(tmp_path: Path, capsys) -> None:
+    cfg = _tiny()
+    prep = tiny_prepared(cfg)
+    r1 = sweep.run_one(cfg, results_root=tmp_path, prepared=prep)
+    out = run_dir(cfg, tmp_path / "runs")
+    assert r1.out_dir == out and json.loads((out / "metrics.json").read_text())["key"] == cfg.key()
+    assert "(training)" in capsys.readouterr().out
+
+    sweep.run_one(cfg, results_root=tmp_path, prepared=prep)
+    assert "(cached)" in capsys.readouterr().out
+
+    changed = _tiny(epochs=3)  # same run dir, another key: retrained from scratch
+    assert run_dir(changed, tmp_path / "runs") == out
+    r3 = sweep.run_one(changed, results_root=tmp_path, prepared=prep)
+    assert "(training)" in capsys.readouterr().out and r3.metrics["epochs_run"] == 3
+
+    sweep.run_one(changed, results_root=tmp_path, prepared=prep, force=True)
+    assert "(training)" in capsys.readouterr().out
+
+    df = sweep.collect(tmp_path)
+    assert len(df) == 1 and df.loc[0, "key"] == changed.key()
+    for col in ("test_strict_f1", "test_paper_f1", "dev_strict_precision", "commit", "device_name",
+                "epochs_run", "selected_epoch", "wall_time_s"):
+        assert col in df.columns
+    assert sweep.collect(tmp_path, profile="quick").empty
+
+
+def test_interrupted_run_resumes(tmp_path: Path, capsys) -> None:
+    cfg = _tiny(epochs=3)
+    prep = tiny_prepared(cfg)
+
+    def stop_after_two(row: dict) -> None:
+        if row["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_one(cfg, results_root=tmp_path, prepared=prep, on_epoch=stop_after_two)
+    out = run_dir(cfg, tmp_path / "runs")
+    assert not (out / sweep.LOCK).exists()  # the lock goes with the process
+    assert sweep.run_status(cfg, out) == "resumed"
+    res = sweep.run_one(cfg, results_root=tmp_path, prepared=prep)
+    assert "(resumed)" in capsys.readouterr().out
+    assert list(res.history["epoch"]) == [1, 2, 3]
+
+
+def test_busy_run_is_skipped(tmp_path: Path) -> None:
+    cfg = _tiny()
+    out = run_dir(cfg, tmp_path / "runs")
+    out.mkdir(parents=True)
+    import os
+    import socket
+    (out / sweep.LOCK).write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname()}))
+    assert sweep.run_status(cfg, out) == "busy"
+    assert sweep.run([cfg], results_root=tmp_path) == []
