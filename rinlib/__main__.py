@@ -5,6 +5,8 @@ Commands:
   extract  triples from raw text:    python -m rinlib extract --checkpoint models/webnlg-partial.safetensors "Sentence ."
            (or --input FILE, or - for stdin; one JSON line per sentence)
   ship     publish a finished run:   python -m rinlib ship results/runs/full/webnlg/partial/rin/K2/seed1 webnlg-partial
+  sweep    a grid of runs:           python -m rinlib sweep GRID.yaml --profile quick --jobs 2
+           (YAML mapping of RunConfig fields to lists; --jobs N > 1 runs N at a time on Ray, see docs/sweep.md)
 """
 
 from __future__ import annotations
@@ -80,6 +82,30 @@ def _ship(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rinlib.sweep import SweepError, plan, run
+
+    engine = args.engine or ("ray" if args.jobs > 1 or args.address else "local")
+    results_root = Path(args.results) if args.results else None
+    try:
+        if engine == "local" and (args.address or args.gpus_per_trial is not None or args.cpus_per_trial is not None):
+            raise SweepError("--address, --cpus-per-trial and --gpus-per-trial need --engine ray")
+        configs = plan(args.grid, args.profile)
+        if engine == "ray":
+            from rinlib.sweep_ray import run_ray
+
+            results = run_ray(configs, jobs=args.jobs, address=args.address, num_cpus_per_trial=args.cpus_per_trial,
+                              num_gpus_per_trial=args.gpus_per_trial, force=args.force, results_root=results_root)
+        else:
+            results = run(configs, engine=engine, jobs=args.jobs, force=args.force, results_root=results_root)
+    except SweepError as e:  # a user-facing problem: one line, no traceback
+        raise SystemExit(f"error: {e}") from None
+    print(f"{len(results)} of {len(configs)} runs finished ({engine} engine)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="rinlib", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -102,6 +128,19 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("name")
     s.add_argument("--force", action="store_true", help="replace an existing model of that name")
     s.set_defaults(func=_ship)
+    w = sub.add_parser("sweep", help="train a grid of configurations (finished runs are reused, interrupted ones resumed)")
+    w.add_argument("grid", help="YAML file: RunConfig fields mapped to lists of values")
+    w.add_argument("--profile", default="quick", help="smoke, quick or full: the budget the grid overrides")
+    w.add_argument("--engine", choices=("local", "ray"), help="default: ray when --jobs > 1 or --address, else local")
+    w.add_argument("--jobs", type=int, default=1, help="trials at a time (ray engine)")
+    w.add_argument("--address", help="existing Ray cluster: 'auto' or ray://HOST:10001 (default: $RAY_ADDRESS, "
+                                     "else start one here)")
+    w.add_argument("--cpus-per-trial", type=int, help="CPUs (= torch threads) per trial (default: $RIN_CPUS_PER_TRIAL or 1)")
+    w.add_argument("--gpus-per-trial", type=float, help="GPU share per trial, e.g. 0.25 (default: $RIN_GPUS_PER_TRIAL, "
+                                     "else 1 for device=cuda configs, 0 otherwise)")
+    w.add_argument("--force", action="store_true", help="retrain runs that are already finished")
+    w.add_argument("--results", help="results folder (default: $RIN_RESULTS or results/)")
+    w.set_defaults(func=_sweep)
     args = p.parse_args(argv)
     return args.func(args)
 
