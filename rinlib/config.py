@@ -140,6 +140,12 @@ class RunConfig:
         blob = json.dumps(d, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
+    def trajectory_key(self) -> str:
+        """The key without the schedule (``epochs``, ``patience``): two configs with the same
+        trajectory key train identically epoch by epoch, so a checkpoint of one can continue as
+        the other (extend or cut a schedule without retraining)."""
+        return replace(self.resolved(), epochs=0, patience=None).key()
+
     def save(self, path: str | Path) -> None:
         """Write the config as YAML (atomically)."""
         from rinlib.io import atomic_write_text

@@ -176,7 +176,9 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
 
     With ``resume`` an existing ``checkpoint.pt`` of the *same* config (same key) is continued
     from its last finished epoch, with the optimiser and RNG state it saved, so the result is
-    the one an uninterrupted run gives. ``on_epoch`` is called with each history row (live
+    the one an uninterrupted run gives. A checkpoint whose config differs only in the schedule
+    (``epochs``, ``patience``; same :meth:`RunConfig.trajectory_key`) continues too: that
+    extends a run, or closes it early as a run of fewer epochs, without retraining. ``on_epoch`` is called with each history row (live
     plots in the notebooks; tests use it to simulate an interruption).
     """
     cfg = cfg.resolved()
@@ -196,14 +198,16 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     meta = {"config": cfg.to_dict(), "key": cfg.key(), "words": prep.words, "pos": prep.pos,
             "relations": prep.relations}
-    cfg.save(out / "config.yaml")
+    previous = RunConfig.load(out / "config.yaml") if (out / "config.yaml").exists() else None
     use_amp = cfg.amp and device.type == "cuda"
 
     state = {"epoch": 0, "history": [], "best_f1": -1.0, "best_epoch": 0, "bad_epochs": 0}
     ckpt_path = out / "checkpoint.pt"
     if resume and ckpt_path.exists():
         ck = load_checkpoint(ckpt_path)
-        if ck["key"] != cfg.key():
+        same_trajectory = previous is not None and previous.key() == ck["key"] and \
+            previous.trajectory_key() == cfg.trajectory_key()
+        if ck["key"] != cfg.key() and not same_trajectory:
             raise TrainingError(f"{ckpt_path} belongs to config {ck['key']}, not {cfg.key()}; "
                                 "use another out_dir or --force")
         model.load_state_dict(ck["model"])
@@ -212,9 +216,12 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
         if device.type == "cuda" and "rng_cuda" in ck:
             torch.cuda.set_rng_state(ck["rng_cuda"])
         state = json.loads(ck["state"])
+        if state["epoch"] > cfg.epochs:
+            raise TrainingError(f"{ckpt_path} is at epoch {state['epoch']}, past this config's {cfg.epochs} epochs")
     elif not resume:
         for stale in ("metrics.json", "model.safetensors"):
             (out / stale).unlink(missing_ok=True)
+    cfg.save(out / "config.yaml")
 
     t_start = time.time()
     for epoch in range(state["epoch"] + 1, cfg.epochs + 1):

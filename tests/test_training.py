@@ -61,6 +61,20 @@ def test_resume_after_interruption_gives_the_uninterrupted_result(tmp_path):
     assert full.metrics["test"] == resumed.metrics["test"]
 
 
+def test_schedule_can_be_extended_without_retraining(tmp_path):
+    """A 2-epoch run continued as a 3-epoch run equals a 3-epoch run from scratch."""
+    three = tiny_config(epochs=3, seed=6)
+    full = train(three, tmp_path / "full", prepared=tiny_prepared(three))
+    two = tiny_config(epochs=2, seed=6)
+    train(two, tmp_path / "ext", prepared=tiny_prepared(two))
+    extended = train(three, tmp_path / "ext", prepared=tiny_prepared(three))
+    drop = ["train_time_s", "epoch_time_s"]
+    pd.testing.assert_frame_equal(full.history.drop(columns=drop), extended.history.drop(columns=drop))
+    assert extended.metrics["key"] == three.key()
+    with pytest.raises(TrainingError, match="past this config"):
+        train(two, tmp_path / "ext", prepared=tiny_prepared(two))
+
+
 def test_checkpoint_of_another_config_is_refused(tmp_path):
     cfg = tiny_config(epochs=1)
     train(cfg, tmp_path, prepared=tiny_prepared(cfg))
