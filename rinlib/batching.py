@@ -93,11 +93,28 @@ def collate(items: Sequence[Encoded]) -> Batch:
                  mask, torch.from_numpy(tags), torch.from_numpy(rel_index))
 
 
+EVAL_PAIR_BUDGET = 50 * 32 * 32  # B·n² of an evaluation batch: the cost of the n×n×R logits
+
+
+def _pair_budget_groups(lengths: np.ndarray, max_size: int) -> list[np.ndarray]:
+    """Length-sorted groups whose padded pair count B·n² stays under :data:`EVAL_PAIR_BUDGET`
+    (at most ``max_size`` sentences): short sentences go in big batches, long ones in small
+    ones, so no batch is dominated by padding to one long sentence."""
+    order = np.argsort(lengths, kind="stable")
+    groups, start = [], 0
+    for k in range(1, len(order) + 1):
+        if k == len(order) or k - start >= max_size or (k - start + 1) * lengths[order[k]] ** 2 > EVAL_PAIR_BUDGET:
+            groups.append(order[start:k])
+            start = k
+    return groups
+
+
 def batches(data: Sequence[Encoded], batch_size: int, *, shuffle: bool, seed: int = 0, epoch: int = 0,
             bucket_factor: int = 50) -> Iterator[Batch]:
     """Yield batches; with ``shuffle`` the order depends only on (seed, epoch), so a resumed
     run sees exactly the batches an uninterrupted one would. Without ``shuffle`` (evaluation)
-    sentences are grouped by length for speed and the original indices travel in ``Batch.index``.
+    sentences are grouped by length under a pair budget (``batch_size`` is then the largest
+    group) and the original indices travel in ``Batch.index``.
     """
     lengths = np.array([len(e.words) for e in data])
     if shuffle:
@@ -111,7 +128,6 @@ def batches(data: Sequence[Encoded], batch_size: int, *, shuffle: bool, seed: in
             groups += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
         groups = [groups[i] for i in g.permutation(len(groups))]
     else:
-        order = np.argsort(lengths, kind="stable")
-        groups = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        groups = _pair_budget_groups(lengths, batch_size)
     for grp in groups:
         yield collate([data[i] for i in grp])

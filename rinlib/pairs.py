@@ -6,8 +6,9 @@ Training never needs the pair logits themselves, only
 Both are computed sentence-chunk by sentence-chunk, so the (c, n, n, R) tensor of one chunk
 stays small (cache-friendly, and the peak memory no longer grows with the batch), and
 neither is kept for the backward pass:
-* the max-pool's backward scatters the (B, n, R) gradient to the arg-max positions and
-  recomputes the chunk's ReLU activations instead of storing them;
+* the max-pool's backward puts the (B, n, R) gradient at the arg-max pairs as a sparse matrix
+  (only 1/n of the logits get a gradient; sparse products measured ~2× faster than dense ones
+  on the CPU) and recomputes the chunk's ReLU activations instead of storing them;
 * the loss's gradient with respect to the logits is known in closed form, σ(x) − y, so the
   forward pass computes the parameter gradients right away and the backward pass only scales
   them (the loss is a scalar).
@@ -73,9 +74,15 @@ class PairMaxPool(torch.autograd.Function):
         for s, e in _chunks(B, n, R):
             c = e - s
             M = _hidden(left[s:e], right[s:e])
-            dX = g.new_zeros(c, n, n, R).scatter_(2, index[s:e].unsqueeze(2), g[s:e].unsqueeze(2)).view(-1, R)
-            d_w.addmm_(dX.t(), M)
-            d_left[s:e], d_right[s:e] = _back_through_hidden(dX, M, w_r, c, n)
+            # dL/dX is non-zero only at the arg-max pair of each (b, i, t): c·n·R entries out of
+            # c·n·n·R, one per (row = flat pair, column = t), so a sparse matrix carries it.
+            rows = (torch.arange(c * n, device=g.device).view(c, n, 1) * n + index[s:e]).reshape(-1)
+            cols = torch.arange(R, device=g.device).repeat(c * n)
+            dX = torch.sparse_coo_tensor(torch.stack([rows, cols]), g[s:e].reshape(-1), (c * n * n, R),
+                                         is_coalesced=False, check_invariants=False)
+            d_w += torch.sparse.mm(dX.t(), M)
+            dM = torch.sparse.mm(dX, w_r).mul_(M > 0).view(c, n, n, -1)
+            d_left[s:e], d_right[s:e] = dM.sum(2), dM.sum(1)
         return d_left, d_right, d_w, g.sum((0, 1)), None
 
 

@@ -115,8 +115,9 @@ def encode(sentences: Sequence[Sentence], words: Sequence[str], pos: Sequence[st
 
 @torch.inference_mode()
 def predict(model: RIN, encoded: Sequence[batching.Encoded], relations: Sequence[str],
-            batch_size: int = 50, threshold: float = 0.5) -> list[Prediction]:
-    """Tags and thresholded pair scores for every sentence, in the order of ``encoded``."""
+            batch_size: int = 256, threshold: float = 0.5) -> list[Prediction]:
+    """Tags and thresholded pair scores for every sentence, in the order of ``encoded``
+    (batched by a pair budget, at most ``batch_size`` sentences a batch)."""
     model.eval()
     device = next(model.parameters()).device
     cut = math.log(threshold / (1 - threshold))  # σ(x) ≥ t  ⇔  x ≥ logit(t)
@@ -252,7 +253,7 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
             steps += 1
             bar.set_postfix(loss=f"{sums[0] / steps:.3f}")
         train_time = time.time() - t0
-        dev_res = evaluate(prep.dev, predict(model, dev_enc, prep.relations, cfg.batch_size, cfg.threshold), cfg.task)
+        dev_res = evaluate(prep.dev, predict(model, dev_enc, prep.relations, threshold=cfg.threshold), cfg.task)
         row = {"epoch": epoch, "loss": sums[0] / max(steps, 1), "loss_entity": sums[1] / max(steps, 1),
                "loss_relation": sums[2] / max(steps, 1), "dev_P": dev_res["strict"].precision,
                "dev_R": dev_res["strict"].recall, "dev_F1": dev_res["strict"].f1,
@@ -290,7 +291,7 @@ def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, d
     results = {}
     for split, sents in (("dev", prep.dev), ("test", test)):
         preds = predict(model, encode(sents, prep.words, prep.pos, prep.relations), prep.relations,
-                        cfg.batch_size, cfg.threshold)
+                        threshold=cfg.threshold)
         write_predictions(out / f"predictions_{split}.jsonl", sents, preds)
         results[split] = _metrics_dict(evaluate(sents, preds, cfg.task))
     history = pd.DataFrame(state["history"])
