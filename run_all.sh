@@ -62,7 +62,7 @@ ENGINE=local; [ "$JOBS" -gt 1 ] && ENGINE=ray
 
 echo "[run_all] profile=$PROFILE device=$DEVICE jobs=$JOBS engine=$ENGINE force=$FORCE datasets='$DATASETS' results=$RESULTS"
 # shellcheck source=tools/ensure_env.sh
-source tools/ensure_env.sh test
+source tools/ensure_env.sh test,sweep,widgets
 
 echo "[run_all] data: python -m rinlib.data prepare ($(elapsed))"
 python -m rinlib.data prepare --stats-out "$RESULTS/tables/$PROFILE/data_stats.csv" | tail -n 3
