@@ -46,7 +46,6 @@ Decisions, documented once here:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -63,7 +62,7 @@ from nltk.tokenize import TreebankWordTokenizer
 
 from rinlib.checkpoint import CheckpointError, load_model
 from rinlib.config import RunConfig
-from rinlib.io import atomic_write_json
+from rinlib.io import atomic_write_json, sha256_file
 from rinlib.metrics import Prediction, decode_bioes, triples_strict
 from rinlib.model import RIN
 from rinlib.records import Sentence, Span, anchor
@@ -349,12 +348,6 @@ def predict_file(in_path: str | Path, out_path: str | Path | None, checkpoint: s
 
 # --------------------------------------------------------------------------- shipping checkpoints
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def train_command(cfg: RunConfig) -> str:
@@ -405,7 +398,7 @@ def ship(run_dir: str | Path, name: str, models_dir: str | Path = MODELS, force:
     prov_path = run / "provenance.json"
     prov = json.loads(prov_path.read_text()) if prov_path.exists() else {}
     atomic_write_json(card, {
-        "name": name, "file": dst.name, "sha256": _sha256(dst), "bytes": dst.stat().st_size,
+        "name": name, "file": dst.name, "sha256": sha256_file(dst), "bytes": dst.stat().st_size,
         "dataset": result.config.dataset, "task": result.config.task, "variant": result.config.variant,
         "K": result.config.K, "seed": result.config.seed, "profile": result.config.profile,
         "relations": len(ex.relations), "vocabulary": len(ex.meta["words"]),

@@ -35,3 +35,14 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 def atomic_write_with(path: Path, write: Callable[[Path], None]) -> None:
     """Atomically create ``path`` with a writer that takes a temporary path (e.g. torch.save)."""
     _atomic(Path(path), write)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks (data files, vectors and shipped models)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

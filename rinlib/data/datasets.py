@@ -32,7 +32,7 @@ from rinlib.data.pos import tag_pos
 from rinlib.data.readers import (DATA_DIR, MAX_LEN, read_casrel, read_copyre_positions,
                                  read_copyre_raw, read_jointer, read_rin_authors)
 from rinlib.data.vocab import relations
-from rinlib.io import atomic_write_text
+from rinlib.io import atomic_write_text, sha256_file
 from rinlib.records import Sentence, Span, Triple, anchor, sentence_from_dict, sentence_to_dict
 
 NAMES = ("webnlg", "webnlg-etl", "nyt", "nyt-proxy", "nyt10", "nyt11")
@@ -237,8 +237,6 @@ def _build(name: str, task: str, split: str, data: Path, skips: SkipLog, max_len
 
 # --------------------------------------------------------------------------- cache
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -263,7 +261,7 @@ def _cache_key(name: str, task: str, split: str, raw: Path, opts: dict[str, Any]
     for folder in _INFO[name]["sources"]:
         for f in sorted((raw / folder).rglob("*")):
             if f.is_file():
-                h.update(f"{f.relative_to(raw)}:{_sha256(f)}".encode())
+                h.update(f"{f.relative_to(raw)}:{sha256_file(f)}".encode())
     return h.hexdigest()[:20]
 
 

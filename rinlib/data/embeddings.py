@@ -9,7 +9,6 @@ and meant to be saved in every run's provenance: it is a known deviation from th
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from rinlib.io import sha256_file
 from rinlib.data.errors import DataError
 from rinlib.data.readers import DATA_DIR
 from rinlib.data.vocab import Vocab
@@ -28,12 +28,6 @@ GLOVE_WORDLIST = EMB_DIR / "glove.6B.wordlist400k.txt"
 GLOVE_ENV = "RIN_GLOVE"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_glove(path: Path, dim: int, wanted: set[str] | None = None) -> dict[str, np.ndarray]:
@@ -99,7 +93,7 @@ def load_word_vectors(vocab: Vocab, glove_path: str | Path | None = None, dim: i
         "vocab_size": len(words), "covered": covered,
         "covered_frac": covered / max(len(words), 1),
         "ceiling_full_glove_frac": sum(w.lower() in full for w in words) / max(len(words), 1),
-        "glove_file": str(path), "glove_sha256": _sha256(path), "glove_words_loaded": len(vecs),
+        "glove_file": str(path), "glove_sha256": sha256_file(path), "glove_words_loaded": len(vecs),
         "random_init_std": std, "seed": seed,
     }
     if train_sentences is not None:
