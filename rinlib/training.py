@@ -206,9 +206,10 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
     ckpt_path = out / "checkpoint.pt"
     if resume and ckpt_path.exists():
         ck = load_checkpoint(ckpt_path)
-        same_trajectory = previous is not None and previous.key() == ck["key"] and \
-            previous.trajectory_key() == cfg.trajectory_key()
-        if ck["key"] != cfg.key() and not same_trajectory:
+        # the checkpoint's trajectory: stored since rinlib 0.1; older ones via the config that wrote them
+        trajectory = ck.get("trajectory_key") or (
+            previous.trajectory_key() if previous is not None and previous.key() == ck["key"] else None)
+        if ck["key"] != cfg.key() and trajectory != cfg.trajectory_key():
             raise TrainingError(f"{ckpt_path} belongs to config {ck['key']}, not {cfg.key()}; "
                                 "use another out_dir or --force")
         model.load_state_dict(ck["model"])
@@ -266,7 +267,7 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
             save_model(out / "model.safetensors", model, {**meta, "epoch": epoch, "dev_f1": row["dev_F1"]})
         else:
             state["bad_epochs"] += 1
-        ck = {"key": cfg.key(), "model": model.state_dict(), "optimizer": opt.state_dict(),
+        ck = {"key": cfg.key(), "trajectory_key": cfg.trajectory_key(), "model": model.state_dict(), "optimizer": opt.state_dict(),
               "rng_cpu": torch.get_rng_state(), "state": json.dumps(state)}
         if device.type == "cuda":
             ck["rng_cuda"] = torch.cuda.get_rng_state()
@@ -302,7 +303,10 @@ def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, d
                "stopped_early": epochs_run < cfg.epochs, "selection": "dev F1 (strict)", **results}
     prov = provenance.collect(device)
     prov.update(dataset_info=prep.info, glove_coverage=prep.coverage, n_train=len(prep.train),
-                n_dev=len(prep.dev), n_test=len(test), wall_time_s=wall_s,
+                n_dev=len(prep.dev), n_test=len(test),
+                # all epochs, across resumed sessions (this call alone may have trained none)
+                wall_time_s=float(history["epoch_time_s"].sum()) if len(history) else wall_s,
+                this_call_wall_time_s=wall_s,
                 mean_epoch_time_s=float(history["epoch_time_s"].mean()) if len(history) else None)
     atomic_write_json(out / "provenance.json", prov)
     atomic_write_json(out / "metrics.json", metrics)

@@ -75,6 +75,22 @@ def test_schedule_can_be_extended_without_retraining(tmp_path):
         train(two, tmp_path / "ext", prepared=tiny_prepared(two))
 
 
+def test_interrupted_run_closed_early_can_be_reloaded(tmp_path):
+    """A 3-epoch run interrupted after epoch 2 is closed as a 2-epoch run (no epoch trains),
+    and that closed run can be opened again (its checkpoint still carries the old key)."""
+    three, two = tiny_config(epochs=3, seed=7), tiny_config(epochs=2, seed=7)
+
+    def stop_after_two(row):
+        if row["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(three, tmp_path, prepared=tiny_prepared(three), on_epoch=stop_after_two)
+    closed = train(two, tmp_path, prepared=tiny_prepared(two))
+    again = train(two, tmp_path, prepared=tiny_prepared(two))
+    assert closed.metrics == again.metrics and closed.metrics["epochs_run"] == 2
+
+
 def test_checkpoint_of_another_config_is_refused(tmp_path):
     cfg = tiny_config(epochs=1)
     train(cfg, tmp_path, prepared=tiny_prepared(cfg))
