@@ -39,9 +39,10 @@ def _hidden(left: Tensor, right: Tensor) -> Tensor:
     return torch.relu(left.unsqueeze(2) + right.unsqueeze(1)).view(c * n * n, dm)
 
 
-def _back_through_hidden(dX: Tensor, M: Tensor, w_r: Tensor, c: int, n: int) -> tuple[Tensor, Tensor]:
-    """Gradients of left and right given dL/dlogits (c·n·n, R) and the ReLU output M."""
-    dM = (dX @ w_r).mul_(M > 0).view(c, n, n, -1)
+def _back_through_hidden(dM: Tensor, M: Tensor, c: int, n: int) -> tuple[Tensor, Tensor]:
+    """Gradients of left and right given dL/dM = dL/dlogits · W_r (c·n·n, d_m, any product:
+    dense or sparse) and the ReLU output M."""
+    dM = dM.mul_(M > 0).view(c, n, n, -1)
     return dM.sum(2), dM.sum(1)
 
 
@@ -81,8 +82,7 @@ class PairMaxPool(torch.autograd.Function):
             dX = torch.sparse_coo_tensor(torch.stack([rows, cols]), g[s:e].reshape(-1), (c * n * n, R),
                                          is_coalesced=False, check_invariants=False)
             d_w += torch.sparse.mm(dX.t(), M)
-            dM = torch.sparse.mm(dX, w_r).mul_(M > 0).view(c, n, n, -1)
-            d_left[s:e], d_right[s:e] = dM.sum(2), dM.sum(1)
+            d_left[s:e], d_right[s:e] = _back_through_hidden(torch.sparse.mm(dX, w_r), M, c, n)
         return d_left, d_right, d_w, g.sum((0, 1)), None
 
 
@@ -113,7 +113,7 @@ class PairBCELoss(torch.autograd.Function):
                 dX[flat, rows[:, 3]] -= 1.0
             d_w.addmm_(dX.t(), M)
             d_b += dX.sum(0)
-            d_left[s:e], d_right[s:e] = _back_through_hidden(dX, M, w_r, c, n)
+            d_left[s:e], d_right[s:e] = _back_through_hidden(dX @ w_r, M, c, n)
         ctx.save_for_backward(d_left, d_right, d_w, d_b)
         return total
 

@@ -172,6 +172,14 @@ class _Ctx:
     def sid(self, i: int) -> str:
         return f"{self.dataset}/{self.split}/{i}"
 
+    def records(self, anchors: list[Anchors] | None = None) -> list[Any]:
+        """The file's records, checked to align one-to-one with ``anchors`` when given."""
+        records = read_records(self.path)
+        if anchors is not None and len(anchors) != len(records):
+            raise DataError(f"{len(records)} records but {len(anchors)} position lists", file=self.path,
+                            field="<root>")
+        return records
+
     def sentence_ok(self, tokens: list[str], i: int, field: str) -> bool:
         if not tokens:
             self.skips.skip("empty_sentence", file=self.path, record=i, field=field)
@@ -219,10 +227,7 @@ def read_casrel(path: Path, *, dataset: str, split: str, relations: Collection[s
     counted as ``ambiguous_first_occurrence``.
     """
     ctx = _Ctx(path, dataset, split, relations, skips, max_len)
-    records = read_records(path)
-    if anchors is not None and len(anchors) != len(records):
-        raise DataError(f"{len(records)} records but {len(anchors)} position lists", file=path,
-                        field="<root>")
+    records = ctx.records(anchors)
     out = []
     for i, rec in enumerate(records):
         text = _get(rec, "text", str, ctx.path, i)
@@ -267,7 +272,7 @@ def read_jointer(path: Path, *, dataset: str, split: str, relations: Collection[
     """
     ctx = _Ctx(path, dataset, split, relations, skips, max_len)
     out = []
-    for i, rec in enumerate(read_records(path)):
+    for i, rec in enumerate(ctx.records()):
         tokens = _get(rec, "tokens", list, ctx.path, i)
         details = _get(rec, "spo_details", list, ctx.path, i)
         if not ctx.sentence_ok(tokens, i, "tokens"):
@@ -301,7 +306,7 @@ def read_copyre_raw(path: Path, *, dataset: str, split: str, relations: Collecti
     """
     ctx = _Ctx(path, dataset, split, relations, skips, max_len)
     out = []
-    for i, rec in enumerate(read_records(path)):
+    for i, rec in enumerate(ctx.records()):
         tokens = _get(rec, "sentText", str, ctx.path, i).split()
         mentions = _get(rec, "relationMentions", list, ctx.path, i)
         if not ctx.sentence_ok(tokens, i, "sentText"):
@@ -336,10 +341,7 @@ def read_rin_authors(path: Path, *, dataset: str, split: str, relations: Collect
     fields are ignored (the kit re-tags, SPEC §2).
     """
     ctx = _Ctx(path, dataset, split, relations, skips, max_len)
-    records = read_records(path)
-    if anchors is not None and len(anchors) != len(records):
-        raise DataError(f"{len(records)} records but {len(anchors)} position lists", file=path,
-                        field="<root>")
+    records = ctx.records(anchors)
     out = []
     for i, rec in enumerate(records):
         tokens = _get(rec, "sentText", list, ctx.path, i)
