@@ -143,11 +143,11 @@ def experiment_runs(experiment: str, profile: str, **overrides) -> list[RunPredi
 
 def output_dir(kind: str, profile: str) -> Path:
     """``<results>/<kind>/<profile>/`` (kind: ``tables`` or ``figures``; ``$RIN_RESULTS`` honoured), created."""
-    from rinlib.runs import results_root
+    from rinlib.plotting import out_dir
 
     if kind not in ("tables", "figures"):
         raise ValueError(f"kind must be 'tables' or 'figures', got {kind!r}")
-    out = results_root() / kind / profile
+    out = out_dir(kind, profile)
     out.mkdir(parents=True, exist_ok=True)
     return out
 
@@ -258,13 +258,9 @@ def plot_scores(df: pd.DataFrame, x: str, title: str = "", note: str = "", value
 
 def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
     """``stem.<fmt>`` for each format."""
-    paths = []
-    for fmt in formats:
-        path = Path(f"{stem}.{fmt}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format=fmt, dpi=150, bbox_inches="tight")
-        paths.append(path)
-    return paths
+    from rinlib.io import save_figure_files
+
+    return save_figure_files(fig, stem, tuple(formats))
 
 
 # --------------------------------------------------------------------------- significance
@@ -460,11 +456,9 @@ def case_html(cases: Sequence[Case], title: str = "", note: str = "") -> str:
 
 def to_markdown(df: pd.DataFrame) -> str:
     """A GitHub markdown table (no extra dependency); ``|`` in cells is escaped."""
-    cols = list(df.columns)
-    cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
+    from rinlib.plotting import markdown
+
+    return markdown(df) + "\n"
 
 
 def save_cases(cases: Sequence[Case], stem: str | Path, runs: Sequence[RunPredictions], title: str = "") -> list[Path]:

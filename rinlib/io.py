@@ -51,3 +51,19 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+_NO_DATES = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}  # byte-stable reruns
+
+
+def save_figure_files(fig: Any, stem: str | Path, formats: tuple[str, ...] = ("png", "svg"),
+                      dpi: int = 150) -> list[Path]:
+    """Write a matplotlib figure as ``stem.<fmt>`` for each format, atomically and without
+    creation dates (a rerun with the same numbers gives the same bytes)."""
+    paths = []
+    for fmt in formats:
+        path = Path(f"{stem}.{fmt}")
+        atomic_write_with(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight",
+                                                                 metadata=_NO_DATES.get(fmt)))
+        paths.append(path)
+    return paths

@@ -20,7 +20,7 @@ import pandas as pd
 
 from rinlib import paper
 from rinlib.config import RunConfig
-from rinlib.io import atomic_write_text
+from rinlib.io import atomic_write_text, save_figure_files
 from rinlib.profiles import PROFILES, settings
 from rinlib.runs import results_root
 
@@ -355,13 +355,7 @@ def markdown(df: pd.DataFrame) -> str:
 
 def save_figure(fig: plt.Figure, name: str, profile: str, root: Path | None = None) -> list[Path]:
     """PNG (200 dpi), SVG and PDF under ``results/figures/<profile>/``."""
-    d = out_dir("figures", profile, root)
-    d.mkdir(parents=True, exist_ok=True)
-    paths = [d / f"{name}.{ext}" for ext in ("png", "svg", "pdf")]
-    no_dates = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}  # byte-stable reruns
-    for p in paths:
-        fig.savefig(p, dpi=200, bbox_inches="tight", metadata=no_dates.get(p.suffix))
-    return paths
+    return save_figure_files(fig, out_dir("figures", profile, root) / name, ("png", "svg", "pdf"), dpi=200)
 
 
 def styled(df: pd.DataFrame, caption: str = ""):

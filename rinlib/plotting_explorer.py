@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from rinlib.explorer import ExplorerError, LayerView, as_sentence, layer_view, tokenize
-from rinlib.io import atomic_write_with
+from rinlib.io import save_figure_files
 from rinlib.model import RIN
 from rinlib.records import Sentence, anchor
 
@@ -147,12 +147,7 @@ def plot_fixed_broken(transitions: pd.DataFrame, scores: pd.DataFrame | None = N
 
 def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
     """Write ``stem.<fmt>`` for each format (atomically); returns the paths."""
-    paths = []
-    for fmt in formats:
-        path = Path(f"{stem}.{fmt}")
-        atomic_write_with(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight"))
-        paths.append(path)
-    return paths
+    return save_figure_files(fig, stem, tuple(formats))
 
 
 # --------------------------------------------------------------------------- static and interactive view
