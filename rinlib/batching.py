@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rinlib.data import to_bioes
 from rinlib.records import Sentence, anchor
 
 TAG_IDS = {"O": 0, "B": 1, "I": 2, "E": 3, "S": 4}
@@ -52,8 +53,6 @@ class Batch:
 
 def spans_to_tag_ids(n: int, spans: Sequence[tuple[int, int]]) -> np.ndarray:
     """BIOES tag ids for the given (non-overlapping) spans."""
-    from rinlib.data import to_bioes
-
     return np.array([TAG_IDS[t] for t in to_bioes(n, list(spans))], dtype=np.int64)
 
 

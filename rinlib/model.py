@@ -46,6 +46,11 @@ class ModelConfig:
     gate: str = "eq4"  # eq4 | grucell
 
 
+def _pair_mask(mask: Tensor) -> Tensor:
+    """(B, n, n, 1): True where both words of a pair are real tokens."""
+    return (mask.unsqueeze(2) & mask.unsqueeze(1)).unsqueeze(-1)
+
+
 class InteractionGRU(nn.Module):
     """The paper's own gated unit (Eq. 4), not ``nn.GRUCell``::
 
@@ -192,13 +197,12 @@ class RIN(nn.Module):
         """
         h = self.encode(words, pos, lengths)
         h_e = h_r = h
-        pair_mask = (mask.unsqueeze(2) & mask.unsqueeze(1)).unsqueeze(-1)
         for _ in range(self.n_layers):
             y_e = torch.softmax(self.C_e(h_e), dim=-1)
             if layers is None:
                 y_r = torch.sigmoid(self.C_r.max_pool(h_r, mask))
             else:
-                rel_p = torch.sigmoid(self.C_r(h_r)) * pair_mask
+                rel_p = torch.sigmoid(self.C_r(h_r)) * _pair_mask(mask)
                 layers.append((y_e, rel_p))
                 y_r = rel_p.amax(dim=2)
             h_e, h_r = self.GRU_e(h, y_e), self.GRU_r(h, y_r)
@@ -220,8 +224,7 @@ class RIN(nn.Module):
         h_e, h_r = self._interact(words, pos, lengths, mask, layers)
         tag_logits, rel_logits = self.C_e(h_e), self.C_r(h_r)
         if layers is not None:
-            pair_mask = (mask.unsqueeze(2) & mask.unsqueeze(1)).unsqueeze(-1)
-            layers.append((torch.softmax(tag_logits, -1), torch.sigmoid(rel_logits) * pair_mask))
+            layers.append((torch.softmax(tag_logits, -1), torch.sigmoid(rel_logits) * _pair_mask(mask)))
         return RINOutput(tag_logits, rel_logits, layers)
 
     def loss(self, words: Tensor, pos: Tensor, lengths: Tensor, mask: Tensor, tags: Tensor,
