@@ -30,12 +30,16 @@ def parse_overrides(items: list[str]) -> dict:
 
 def _train(args: argparse.Namespace) -> int:
     from rinlib.config import RunConfig
-    from rinlib.runs import run_dir
+    from rinlib.runs import RunBusy, run_dir, run_lock
     from rinlib.training import train
 
     cfg = RunConfig().with_overrides(parse_overrides(args.overrides))
     out = args.out or run_dir(cfg)
-    res = train(cfg, out, resume=not args.restart)
+    try:
+        with run_lock(out):
+            res = train(cfg, out, resume=not args.restart)
+    except RunBusy as e:
+        raise SystemExit(f"error: {e}") from None
     t = res.metrics["test"]
     print(f"finished {out}: selected epoch {res.metrics['selected_epoch']}, test strict F1 "
           f"{t['strict']['f1']:.4f}, paper F1 {t['paper']['f1']:.4f}")

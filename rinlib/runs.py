@@ -6,7 +6,12 @@ folder), else the kit's ``results/``.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import socket
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from rinlib.config import RunConfig
@@ -28,3 +33,60 @@ def run_dir(cfg: RunConfig, root: str | Path | None = None) -> Path:
     c = cfg.resolved()
     base = Path(root) if root else results_root() / "runs"
     return base / c.profile / c.dataset / c.task / c.variant / f"K{c.K}" / f"seed{c.seed}"
+
+
+LOCK = ".sweep.lock"
+
+
+class RunBusy(RuntimeError):
+    """Another live process is training this run directory."""
+
+
+def lock_holder(out: Path) -> int | None:
+    """PID of a live process that holds the run's lock (any host), else None (no or stale lock)."""
+    try:
+        d = json.loads((Path(out) / LOCK).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if d.get("host") != socket.gethostname():
+        return d.get("pid")  # cannot check another host's process: trust the lock
+    try:
+        os.kill(int(d["pid"]), 0)
+    except (OSError, KeyError, ValueError):
+        return None
+    return int(d["pid"])
+
+
+@contextlib.contextmanager
+def run_lock(out: str | Path) -> Iterator[None]:
+    """Hold a run directory for this process, so a second sweep or ``train`` does not resume it too.
+
+    Why a hard link: ``os.link`` creates the lock with its content in one atomic step and fails
+    if it exists, so two processes starting the same run at the same moment cannot both win,
+    and a reader never sees a half-written lock. A lock left by a dead process is taken over.
+    Raises :class:`RunBusy` while a live process holds it.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lock = out / LOCK
+    tmp = out / f"{LOCK}.{socket.gethostname()}.{os.getpid()}"
+    tmp.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                               "since": time.strftime("%Y-%m-%dT%H:%M:%S")}))
+    try:
+        for _ in range(2):  # second try after removing a stale lock
+            try:
+                os.link(tmp, lock)
+                break
+            except FileExistsError:
+                holder = lock_holder(out)
+                if holder is not None and holder != os.getpid():
+                    raise RunBusy(f"{out} is being trained by process {holder}") from None
+                lock.unlink(missing_ok=True)
+        else:
+            raise RunBusy(f"{out}: could not take the lock")
+    finally:
+        tmp.unlink(missing_ok=True)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)

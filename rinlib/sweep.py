@@ -14,13 +14,11 @@ can call :func:`run_one` per config on its workers.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
-import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ import yaml
 from rinlib.config import RunConfig
 from rinlib.profiles import base_config
 from rinlib.runs import results_root as default_results_root
-from rinlib.runs import run_dir
+from rinlib.runs import RunBusy, lock_holder, run_dir, run_lock
 from rinlib.training import Prepared, RunResult, load_result, prepare, train
 
 ENGINES = ("local", "ray")
@@ -66,40 +64,10 @@ def plan(grid: dict | str | Path, profile: str) -> list[RunConfig]:
     return configs
 
 
-LOCK = ".sweep.lock"
-
-
-def _lock_holder(out: Path) -> int | None:
-    """PID of a live process on this host that holds the run's lock, else None."""
-    try:
-        d = json.loads((out / LOCK).read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    if d.get("host") != socket.gethostname():
-        return d.get("pid")  # cannot check another host's process: trust the lock
-    try:
-        os.kill(int(d["pid"]), 0)
-    except (OSError, KeyError, ValueError):
-        return None
-    return int(d["pid"])
-
-
-@contextlib.contextmanager
-def run_lock(out: Path) -> Iterator[None]:
-    """Mark a run directory as being trained by this process (so a second sweep skips it)."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / LOCK).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                        "since": time.strftime("%Y-%m-%dT%H:%M:%S")}))
-    try:
-        yield
-    finally:
-        (out / LOCK).unlink(missing_ok=True)
-
-
 def run_status(cfg: RunConfig, out: Path, force: bool = False) -> str:
     """``cached`` (finished, same key), ``busy`` (another live process holds its lock),
     ``resumed`` (interrupted, same key) or ``training``."""
-    holder = _lock_holder(out)
+    holder = lock_holder(out)
     if holder is not None and holder != os.getpid():
         return "busy"
     if force:
@@ -146,7 +114,7 @@ def run_one(cfg: RunConfig, *, force: bool = False, results_root: Path | None = 
         return load_result(out)
     if status == "busy":
         if progress:
-            print(f"[run {i}/{n}] skipped: process {_lock_holder(out)} is training it; rerun later", flush=True)
+            print(f"[run {i}/{n}] skipped: process {lock_holder(out)} is training it; rerun later", flush=True)
         return None
 
     def log_epoch(row: dict) -> None:
@@ -156,9 +124,14 @@ def run_one(cfg: RunConfig, *, force: bool = False, results_root: Path | None = 
         if on_epoch is not None:
             on_epoch(row)
 
-    with run_lock(out):
-        res = train(replace(cfg, progress=False), out, resume=status == "resumed", prepared=prepared,
-                    on_epoch=log_epoch)
+    try:
+        with run_lock(out):
+            res = train(replace(cfg, progress=False), out, resume=status == "resumed", prepared=prepared,
+                        on_epoch=log_epoch)
+    except RunBusy as e:  # another process took it between the status check and the lock
+        if progress:
+            print(f"[run {i}/{n}] skipped: {e}; rerun later", flush=True)
+        return None
     if progress:
         t = res.metrics["test"]
         print(f"[run {i}/{n}] done in {time.time() - t0:.0f}s: test F1 strict {t['strict']['f1']:.3f}, "

@@ -9,7 +9,7 @@ import pytest
 
 from _tiny import tiny_config, tiny_prepared
 from rinlib import profiles, sweep
-from rinlib.runs import run_dir
+from rinlib.runs import LOCK, RunBusy, run_dir, run_lock
 
 
 def _tiny(**kw):
@@ -94,7 +94,7 @@ def test_interrupted_run_resumes(tmp_path: Path, capsys) -> None:
     with pytest.raises(KeyboardInterrupt):
         sweep.run_one(cfg, results_root=tmp_path, prepared=prep, on_epoch=stop_after_two)
     out = run_dir(cfg, tmp_path / "runs")
-    assert not (out / sweep.LOCK).exists()  # the lock goes with the process
+    assert not (out / LOCK).exists()  # the lock goes with the process
     assert sweep.run_status(cfg, out) == "resumed"
     res = sweep.run_one(cfg, results_root=tmp_path, prepared=prep)
     assert "(resumed)" in capsys.readouterr().out
@@ -107,6 +107,39 @@ def test_busy_run_is_skipped(tmp_path: Path) -> None:
     out.mkdir(parents=True)
     import os
     import socket
-    (out / sweep.LOCK).write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname()}))
+    (out / LOCK).write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname()}))
     assert sweep.run_status(cfg, out) == "busy"
     assert sweep.run([cfg], results_root=tmp_path) == []
+
+
+def test_run_lock_excludes_a_second_holder_and_takes_over_a_stale_one(tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    out = tmp_path / "run"
+    out.mkdir()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:  # a live process on this host holds it: both the sweep and `train` must back off
+        (out / LOCK).write_text(json.dumps({"pid": child.pid, "host": socket.gethostname()}))
+        with pytest.raises(RunBusy, match=str(child.pid)):
+            with run_lock(out):
+                pass
+        assert json.loads((out / LOCK).read_text())["pid"] == child.pid  # untouched
+    finally:
+        child.kill()
+        child.wait()
+    with run_lock(out):  # its holder is dead now: the lock is stale and taken over
+        assert json.loads((out / LOCK).read_text())["pid"] == os.getpid()
+    assert sorted(p.name for p in out.iterdir()) == []  # lock and its temp file are gone
+
+
+def test_train_cli_refuses_a_run_another_process_is_training(tmp_path: Path) -> None:
+    import os
+    import socket
+    from rinlib.__main__ import main
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / LOCK).write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname()}))
+    with pytest.raises(SystemExit, match="being trained by process"):
+        main(["train", "--out", str(out), "dataset=webnlg", "epochs=1"])
