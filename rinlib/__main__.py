@@ -6,6 +6,7 @@ Commands:
            (or --input FILE, or - for stdin; one JSON line per sentence)
   ship     publish a finished run:   python -m rinlib ship results/runs/full/webnlg/partial/rin/K2/seed1 webnlg-partial
   sweep    a grid of runs:           python -m rinlib sweep GRID.yaml --profile quick --jobs 2
+           or the paper's runs:      python -m rinlib sweep --experiments table1,table5 --profile full
            (YAML mapping of RunConfig fields to lists; --jobs N > 1 runs N at a time on Ray, see docs/sweep.md)
 """
 
@@ -89,14 +90,25 @@ def _ship(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from dataclasses import replace
+
+    from rinlib.profiles import ProfileError, paper_queue
     from rinlib.sweep import SweepError, plan, run
 
     engine = args.engine or ("ray" if args.jobs > 1 or args.address else "local")
     results_root = Path(args.results) if args.results else None
     try:
-        if engine == "local" and (args.address or args.gpus_per_trial is not None or args.cpus_per_trial is not None):
-            raise SweepError("--address, --cpus-per-trial and --gpus-per-trial need --engine ray")
-        configs = plan(args.grid, args.profile)
+        if engine == "local" and (args.address or args.gpus_per_trial is not None):
+            raise SweepError("--address and --gpus-per-trial need --engine ray")
+        if (args.grid is None) == (args.experiments is None):
+            raise SweepError("give a grid file or --experiments, not both or neither")
+        try:
+            configs = (plan(args.grid, args.profile) if args.grid else
+                       paper_queue(args.profile, args.experiments.split(",")))
+        except ProfileError as e:
+            raise SweepError(str(e)) from None
+        if engine == "local" and args.cpus_per_trial is not None:
+            configs = [replace(c, num_threads=args.cpus_per_trial) for c in configs]
         if engine == "ray":
             from rinlib.sweep_ray import run_ray
 
@@ -133,13 +145,16 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--force", action="store_true", help="replace an existing model of that name")
     s.set_defaults(func=_ship)
     w = sub.add_parser("sweep", help="train a grid of configurations (finished runs are reused, interrupted ones resumed)")
-    w.add_argument("grid", help="YAML file: RunConfig fields mapped to lists of values")
+    w.add_argument("grid", nargs="?", help="YAML file: RunConfig fields mapped to lists of values")
+    w.add_argument("--experiments", help="instead of a grid: the paper's runs, e.g. table1,table5,figure3,nyt_proxy, "
+                                         "seed by seed (every cell gets seed n before any gets seed n+1)")
     w.add_argument("--profile", default="quick", help="smoke, quick or full: the budget the grid overrides")
     w.add_argument("--engine", choices=("local", "ray"), help="default: ray when --jobs > 1 or --address, else local")
     w.add_argument("--jobs", type=int, default=1, help="trials at a time (ray engine)")
     w.add_argument("--address", help="existing Ray cluster: 'auto' or ray://HOST:10001 (default: $RAY_ADDRESS, "
                                      "else start one here)")
-    w.add_argument("--cpus-per-trial", type=int, help="CPUs (= torch threads) per trial (default: $RIN_CPUS_PER_TRIAL or 1)")
+    w.add_argument("--cpus-per-trial", type=int, help="CPUs (= torch threads) per trial (ray default: $RIN_CPUS_PER_TRIAL or 1; "
+                                            "local default: torch's)")
     w.add_argument("--gpus-per-trial", type=float, help="GPU share per trial, e.g. 0.25 (default: $RIN_GPUS_PER_TRIAL, "
                                      "else 1 for device=cuda configs, 0 otherwise)")
     w.add_argument("--force", action="store_true", help="retrain runs that are already finished")

@@ -126,6 +126,19 @@ def configs_for(experiments: list[str], profile: str, datasets: list[str] | tupl
     return list(out.values())
 
 
+def paper_queue(profile: str, experiments: list[str] | tuple[str, ...] = EXPERIMENTS,
+                datasets: list[str] | tuple[str, ...] = ("webnlg",)) -> list[RunConfig]:
+    """The runs of ``experiments`` ordered seed by seed: every cell gets seed n before any cell
+    gets seed n + 1 (within a seed, the experiments' order).
+
+    Why: the full grid takes days on a CPU, and a sweep that is stopped part-way should leave
+    every table and figure with as many seeds as possible, not Table 1 with five and Figure 3
+    with none. Several processes can work through the same queue at once: each skips the runs
+    another one holds (:func:`rinlib.runs.run_lock`)."""
+    configs = configs_for(list(experiments), profile, datasets=datasets)
+    return sorted(configs, key=lambda c: c.seed)  # stable: keeps the experiments' order per seed
+
+
 def k_values(profile: str, dataset: str, task: str) -> list[int]:
     """The K values Figure 3 trains under a profile for one data set and task."""
     p = settings(profile)

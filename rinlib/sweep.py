@@ -14,11 +14,12 @@ can call :func:`run_one` per config on its workers.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ from rinlib.config import RunConfig
 from rinlib.profiles import base_config
 from rinlib.runs import results_root as default_results_root
 from rinlib.runs import RunBusy, lock_holder, run_dir, run_lock
-from rinlib.training import Prepared, RunResult, load_result, prepare, train
+from rinlib.data.datasets import SHARED_TASK_DATA
+from rinlib.training import Prepared, RunResult, load_result, prepare, train, twin_key
 
 ENGINES = ("local", "ray")
 
@@ -95,11 +97,25 @@ def _prep_key(cfg: RunConfig) -> tuple:
     return (c.dataset, c.task, c.max_train, c.max_dev, c.glove_path, c.word_dim, c.seed, c.data_root)
 
 
+def twins_of(cfg: RunConfig, configs: Sequence[RunConfig]) -> list[RunConfig]:
+    """The configs in ``configs`` that one training of ``cfg`` can serve too: same data set,
+    a data set whose tasks share their training data (WebNLG), same config but the task."""
+    c = cfg.resolved()
+    if c.dataset not in SHARED_TASK_DATA:
+        return []
+    key = twin_key(c)
+    return [o for o in configs if o.resolved().task != c.task and o.resolved().dataset == c.dataset
+            and o.profile == cfg.profile and twin_key(o) == key]
+
+
 def run_one(cfg: RunConfig, *, force: bool = False, results_root: Path | None = None, progress: bool = True,
             index: tuple[int, int] = (1, 1), prepared: Prepared | None = None,
-            on_epoch: Callable[[dict], None] | None = None) -> RunResult | None:
+            on_epoch: Callable[[dict], None] | None = None, twins: Sequence[RunConfig] = ()) -> RunResult | None:
     """Train (or reuse, or resume) one config in its run directory; print one line per run.
 
+    ``twins`` (:func:`twins_of`) that are not started, finished or held by another process are
+    trained in the same loop (:func:`rinlib.training.train`), each in its own run directory,
+    each with its own dev selection: the result is what separate runs give, at the cost of one.
     ``on_epoch`` gets each history row (e.g. :class:`rinlib.plotting.LiveCurves`).
     Returns None for a ``busy`` run (another process is training it now)."""
     root = Path(results_root) if results_root else default_results_root()
@@ -125,9 +141,23 @@ def run_one(cfg: RunConfig, *, force: bool = False, results_root: Path | None = 
             on_epoch(row)
 
     try:
-        with run_lock(out):
+        with contextlib.ExitStack() as locks:
+            locks.enter_context(run_lock(out))
+            riders = []
+            for twin in twins:
+                t_out = run_dir(twin, root / "runs")
+                if run_status(twin, t_out, force) != "training":
+                    continue  # finished, or held by another process, or has its own checkpoint
+                try:
+                    locks.enter_context(run_lock(t_out))
+                except RunBusy:
+                    continue
+                riders.append((replace(twin, progress=False), t_out, None))
+                if progress:
+                    print(f"[run {i}/{n}]   + {twin.resolved().task} twin trained in the same loop: {t_out}",
+                          flush=True)
             res = train(replace(cfg, progress=False), out, resume=status == "resumed", prepared=prepared,
-                        on_epoch=log_epoch)
+                        on_epoch=log_epoch, twins=riders)
     except RunBusy as e:  # another process took it between the status check and the lock
         if progress:
             print(f"[run {i}/{n}] skipped: {e}; rerun later", flush=True)
@@ -172,7 +202,7 @@ def run(configs: list[RunConfig], *, engine: str = "local", jobs: int = 1, force
                 prepared[k] = prepare(replace(cfg, progress=False))
             prep = prepared[k]
         res = run_one(cfg, force=force, results_root=results_root, progress=progress,
-                      index=(i, len(configs)), prepared=prep)
+                      index=(i, len(configs)), prepared=prep, twins=twins_of(cfg, configs))
         if res is not None:
             results.append(res)
     if progress:

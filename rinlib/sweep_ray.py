@@ -26,8 +26,8 @@ from typing import Any
 from rinlib.config import RunConfig
 from rinlib.runs import results_root as default_results_root
 from rinlib.runs import run_dir
-from rinlib.sweep import SweepError, run_one, run_status
-from rinlib.training import RunResult
+from rinlib.sweep import SweepError, run_one, run_status, twins_of
+from rinlib.training import RunResult, load_result
 
 INSTALL_HINT = "pip install -e '.[sweep]'"
 
@@ -66,9 +66,9 @@ def trial_config(cfg: RunConfig, num_cpus_per_trial: int, num_gpus_per_trial: fl
 
 
 def _trial(cfg: RunConfig, force: bool, results_root: Path, progress: bool,
-           index: tuple[int, int]) -> RunResult | None:
-    """Body of one Ray task: exactly the sequential engine's single run."""
-    return run_one(cfg, force=force, results_root=results_root, progress=progress, index=index)
+           index: tuple[int, int], twins: list[RunConfig]) -> RunResult | None:
+    """Body of one Ray task: exactly the sequential engine's single run (with its twins)."""
+    return run_one(cfg, force=force, results_root=results_root, progress=progress, index=index, twins=twins)
 
 
 @contextlib.contextmanager
@@ -171,13 +171,16 @@ def _dispatch(ray: ModuleType, trials: list[RunConfig], todo: list[int], results
     n = len(trials)
     pending = list(reversed(todo))
     running: dict[Any, int] = {}
+    riders: dict[int, list[int]] = {}  # trial → twins it trains in its loop (not dispatched on their own)
     failures: list[tuple[int, str]] = []
     t0 = time.time()
     done = 0
     while pending or running:
         while pending and len(running) < jobs:
             i = pending.pop()
-            running[task.remote(trials[i], force, root, progress, (i + 1, n))] = i
+            riders[i] = [j for j in pending if twins_of(trials[i], [trials[j]])]
+            pending = [j for j in pending if j not in riders[i]]
+            running[task.remote(trials[i], force, root, progress, (i + 1, n), [trials[j] for j in riders[i]])] = i
         (ref,), _ = ray.wait(list(running), num_returns=1)
         i = running.pop(ref)
         done += 1
@@ -187,6 +190,12 @@ def _dispatch(ray: ModuleType, trials: list[RunConfig], todo: list[int], results
         except Exception as e:  # noqa: BLE001 -- report every failed trial, keep the others going
             failures.append((i, str(e).strip().splitlines()[-1]))  # the remote error, not Ray's traceback
             outcome = "FAILED"
+        for j in riders.pop(i):  # a twin the trial did not finish (e.g. not in its checkpoint) goes on its own
+            results[j] = load_result(run_dir(trials[j], root / "runs"))
+            if results[j] is None:
+                pending.append(j)
+            else:
+                done += 1
         if progress:
             print(f"[ray {done}/{len(todo)}] {outcome}: {run_dir(trials[i], root / 'runs').relative_to(root)} "
                   f"({time.time() - t0:.0f}s since the first trial)", flush=True)

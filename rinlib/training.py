@@ -17,7 +17,7 @@ import json
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -170,17 +170,80 @@ def _metrics_dict(res: dict) -> dict:
     return {proto: prf.to_dict() for proto, prf in res.items()}
 
 
+class _Member:
+    """One run directory a training trajectory serves: its config, data, metadata and its own
+    model selection (best dev epoch, patience counter, history)."""
+
+    def __init__(self, cfg: RunConfig, out: Path, prep: Prepared, state: dict | None = None) -> None:
+        self.cfg, self.out, self.prep = cfg, out, prep
+        self.meta = {"config": cfg.to_dict(), "key": cfg.key(), "words": prep.words, "pos": prep.pos,
+                     "relations": prep.relations}
+        self.state = state or {"epoch": 0, "history": [], "best_f1": -1.0, "best_epoch": 0, "bad_epochs": 0}
+
+    def active(self) -> bool:
+        """Still selecting: below its maximum epochs and its patience not used up."""
+        s, c = self.state, self.cfg
+        return s["epoch"] < c.epochs and not (c.patience and s["bad_epochs"] >= c.patience)
+
+    def record(self, row: dict, model: RIN) -> None:
+        """Add an epoch's dev row; save the model when it is this member's best so far."""
+        self.state["history"].append(row)
+        self.state["epoch"] = row["epoch"]
+        if row["dev_F1"] > self.state["best_f1"]:
+            self.state.update(best_f1=row["dev_F1"], best_epoch=row["epoch"], bad_epochs=0)
+            save_model(self.out / "model.safetensors", model, {**self.meta, "epoch": row["epoch"],
+                                                               "dev_f1": row["dev_F1"]})
+        else:
+            self.state["bad_epochs"] += 1
+        atomic_write_text(self.out / "history.csv", pd.DataFrame(self.state["history"]).to_csv(index=False))
+
+
+def twin_key(cfg: RunConfig) -> str:
+    """The trajectory key without the task: runs of one data set that differ only in the task
+    train the same network on the same data (WebNLG: partial and exact share sentences and
+    full-span targets; the task only decides how dev and test are scored), so one training
+    can serve both, each selecting its own epoch (:func:`train`, ``twins``)."""
+    return replace(cfg.resolved(), task="partial", epochs=0, patience=None).key()
+
+
+def _check_twin(primary: _Member, twin: _Member, train_enc: list[batching.Encoded]) -> None:
+    """A twin must train on exactly the primary's data, or sharing its trajectory would be wrong."""
+    if twin_key(twin.cfg) != twin_key(primary.cfg) or twin.cfg.task == primary.cfg.task:
+        raise TrainingError(f"{twin.out} ({twin.cfg.task}) is not a twin of {primary.out}: their configs "
+                            "differ in more than the task")
+    if (twin.prep.words, twin.prep.pos, twin.prep.relations) != (primary.prep.words, primary.prep.pos,
+                                                                  primary.prep.relations):
+        raise TrainingError(f"{twin.out}: vocabularies differ from {primary.out}; cannot share training")
+    if not np.array_equal(twin.prep.vectors, primary.prep.vectors):
+        raise TrainingError(f"{twin.out}: word-vector initialisation differs from {primary.out}")
+    other = encode(twin.prep.train, twin.prep.words, twin.prep.pos, twin.prep.relations)
+    same = len(other) == len(train_enc) and all(
+        np.array_equal(a.words, b.words) and np.array_equal(a.pos, b.pos) and np.array_equal(a.tags, b.tags)
+        and np.array_equal(a.rels, b.rels) for a, b in zip(train_enc, other))
+    if not same:
+        raise TrainingError(f"{twin.out}: its training data differs from {primary.out}; train it on its own")
+
+
 def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = True,
-          prepared: Prepared | None = None,
-          on_epoch: Callable[[dict], None] | None = None) -> RunResult:
+          prepared: Prepared | None = None, on_epoch: Callable[[dict], None] | None = None,
+          twins: Sequence[tuple[RunConfig, Path, Prepared | None]] = ()) -> RunResult:
     """Train one configuration; select the epoch with the best dev F1 (strict protocol).
 
     With ``resume`` an existing ``checkpoint.pt`` of the *same* config (same key) is continued
     from its last finished epoch, with the optimiser and RNG state it saved, so the result is
     the one an uninterrupted run gives. A checkpoint whose config differs only in the schedule
     (``epochs``, ``patience``; same :meth:`RunConfig.trajectory_key`) continues too: that
-    extends a run, or closes it early as a run of fewer epochs, without retraining. ``on_epoch`` is called with each history row (live
-    plots in the notebooks; tests use it to simulate an interruption).
+    extends a run, or closes it early as a run of fewer epochs, without retraining. ``on_epoch``
+    is called with each history row of this run (live plots in the notebooks; tests use it to
+    simulate an interruption).
+
+    ``twins``: ``(config, run dir, prepared or None)`` of runs that differ from ``cfg`` only in
+    the task and train on identical data (:func:`twin_key`; checked). They ride on this
+    training: each is scored on its own dev protocol every epoch, selects its own epoch, has
+    its own patience, and gets its own finished run directory, exactly what training it alone
+    gives; the shared loop runs until every member has stopped. Their selection state lives in
+    this run's checkpoint; a twin that is not in a resumed checkpoint is left untouched (it
+    trains on its own later).
     """
     cfg = cfg.resolved()
     out = Path(out_dir or cfg.out_dir or "results/runs/adhoc")
@@ -191,18 +254,20 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
     set_seed(cfg.seed)
     prep = prepared or prepare(cfg)
     train_enc = encode(prep.train, prep.words, prep.pos, prep.relations)
-    dev_enc = encode(prep.dev, prep.words, prep.pos, prep.relations)
 
     model = build_model(cfg, len(prep.words), len(prep.pos), len(prep.relations))
     model.set_word_vectors(torch.from_numpy(prep.vectors).float(), trainable=cfg.finetune_words)
     model.to(device)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-    meta = {"config": cfg.to_dict(), "key": cfg.key(), "words": prep.words, "pos": prep.pos,
-            "relations": prep.relations}
     previous = RunConfig.load(out / "config.yaml") if (out / "config.yaml").exists() else None
     use_amp = cfg.amp and device.type == "cuda"
 
-    state = {"epoch": 0, "history": [], "best_f1": -1.0, "best_epoch": 0, "bad_epochs": 0}
+    primary = _Member(cfg, out, prep)
+    members = [primary] + [_Member(t_cfg.resolved(), Path(t_out), t_prep or prepare(t_cfg))
+                           for t_cfg, t_out, t_prep in twins]
+    for twin in members[1:]:
+        _check_twin(primary, twin, train_enc)
+    trained = 0  # epochs the network has been trained (a member may have stopped selecting earlier)
     ckpt_path = out / "checkpoint.pt"
     if resume and ckpt_path.exists():
         ck = load_checkpoint(ckpt_path)
@@ -217,24 +282,39 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
         torch.set_rng_state(ck["rng_cpu"])
         if device.type == "cuda" and "rng_cuda" in ck:
             torch.cuda.set_rng_state(ck["rng_cuda"])
-        state = json.loads(ck["state"])
-        if state["epoch"] > cfg.epochs:
-            raise TrainingError(f"{ckpt_path} is at epoch {state['epoch']}, past this config's {cfg.epochs} epochs")
+        primary.state = json.loads(ck["state"])
+        trained = int(ck.get("trained_epochs", primary.state["epoch"]))
+        if trained > cfg.epochs:
+            raise TrainingError(f"{ckpt_path} is at epoch {trained}, past this config's {cfg.epochs} epochs")
+        saved = json.loads(ck.get("twins", "{}"))
+        for twin in members[1:]:
+            twin.state = saved.get(twin.cfg.key())
+            if twin.state is None and cfg.progress:
+                print(f"{twin.out}: not part of this run's checkpoint; it is left to train on its own")
+        members = [m for m in members if m.state is not None]
+        if trained > primary.state["epoch"] and primary.active():
+            raise TrainingError(f"{ckpt_path}: the network was trained to epoch {trained} for a twin, past this "
+                                f"run's last epoch {primary.state['epoch']}; its schedule cannot be extended")
     elif not resume:
-        for stale in ("metrics.json", "model.safetensors"):
-            (out / stale).unlink(missing_ok=True)
-    cfg.save(out / "config.yaml")
+        for m in members:
+            for stale in ("metrics.json", "model.safetensors"):
+                (m.out / stale).unlink(missing_ok=True)
+    for m in members:
+        m.cfg.save(m.out / "config.yaml")
+    dev_enc = [encode(m.prep.dev, m.prep.words, m.prep.pos, m.prep.relations) for m in members]
 
     t_start = time.time()
-    for epoch in range(state["epoch"] + 1, cfg.epochs + 1):
-        if cfg.patience and state["bad_epochs"] >= cfg.patience:
+    epochs = max(m.cfg.epochs for m in members)
+    for epoch in range(trained + 1, epochs + 1):
+        live = [(m, enc) for m, enc in zip(members, dev_enc) if m.active()]
+        if not live:
             break
         model.train()
         t0 = time.time()
         sums = np.zeros(3)
         steps = 0
         bar = tqdm(batching.batches(train_enc, cfg.batch_size, shuffle=True, seed=cfg.seed, epoch=epoch),
-                   total=math.ceil(len(train_enc) / cfg.batch_size), desc=f"epoch {epoch}/{cfg.epochs}",
+                   total=math.ceil(len(train_enc) / cfg.batch_size), desc=f"epoch {epoch}/{epochs}",
                    disable=not cfg.progress, leave=False)
         for batch in bar:
             b = batch.to(device)
@@ -254,37 +334,52 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
             steps += 1
             bar.set_postfix(loss=f"{sums[0] / steps:.3f}")
         train_time = time.time() - t0
-        dev_res = evaluate(prep.dev, predict(model, dev_enc, prep.relations, threshold=cfg.threshold), cfg.task)
-        row = {"epoch": epoch, "loss": sums[0] / max(steps, 1), "loss_entity": sums[1] / max(steps, 1),
-               "loss_relation": sums[2] / max(steps, 1), "dev_P": dev_res["strict"].precision,
-               "dev_R": dev_res["strict"].recall, "dev_F1": dev_res["strict"].f1,
-               "dev_F1_paper": dev_res["paper"].f1, "train_time_s": train_time,
-               "epoch_time_s": time.time() - t0}
-        state["history"].append(row)
-        state["epoch"] = epoch
-        if row["dev_F1"] > state["best_f1"]:
-            state.update(best_f1=row["dev_F1"], best_epoch=epoch, bad_epochs=0)
-            save_model(out / "model.safetensors", model, {**meta, "epoch": epoch, "dev_f1": row["dev_F1"]})
-        else:
-            state["bad_epochs"] += 1
-        ck = {"key": cfg.key(), "trajectory_key": cfg.trajectory_key(), "model": model.state_dict(), "optimizer": opt.state_dict(),
-              "rng_cpu": torch.get_rng_state(), "state": json.dumps(state)}
+        done: list[tuple[list[batching.Encoded], list[Prediction]]] = []  # dev predictions per distinct dev set
+        for m, enc in live:
+            preds = next((p for e, p in done if _same_tokens(e, enc)), None)
+            if preds is None:
+                preds = predict(model, enc, m.prep.relations, threshold=m.cfg.threshold)
+                done.append((enc, preds))
+            dev_res = evaluate(m.prep.dev, preds, m.cfg.task)
+            row = {"epoch": epoch, "loss": sums[0] / max(steps, 1), "loss_entity": sums[1] / max(steps, 1),
+                   "loss_relation": sums[2] / max(steps, 1), "dev_P": dev_res["strict"].precision,
+                   "dev_R": dev_res["strict"].recall, "dev_F1": dev_res["strict"].f1,
+                   "dev_F1_paper": dev_res["paper"].f1, "train_time_s": train_time,
+                   "epoch_time_s": time.time() - t0}
+            m.record(row, model)
+        ck = {"key": cfg.key(), "trajectory_key": cfg.trajectory_key(), "model": model.state_dict(),
+              "optimizer": opt.state_dict(), "rng_cpu": torch.get_rng_state(), "state": json.dumps(primary.state),
+              "trained_epochs": epoch, "twins": json.dumps({m.cfg.key(): m.state for m in members[1:]})}
         if device.type == "cuda":
             ck["rng_cuda"] = torch.cuda.get_rng_state()
         save_checkpoint(ckpt_path, ck)
-        atomic_write_text(out / "history.csv", pd.DataFrame(state["history"]).to_csv(index=False))
-        if cfg.progress:
-            print(f"epoch {epoch}: loss {row['loss']:.3f}  dev P/R/F1 {row['dev_P']:.3f}/{row['dev_R']:.3f}/"
-                  f"{row['dev_F1']:.3f}  ({row['epoch_time_s']:.1f}s)", flush=True)
-        if on_epoch is not None:
-            on_epoch(row)
+        row = primary.state["history"][-1] if primary.state["history"] else {}
+        if row.get("epoch") == epoch:  # the primary selected this epoch (else only twins did)
+            if cfg.progress:
+                print(f"epoch {epoch}: loss {row['loss']:.3f}  dev P/R/F1 {row['dev_P']:.3f}/"
+                      f"{row['dev_R']:.3f}/{row['dev_F1']:.3f}  ({row['epoch_time_s']:.1f}s)", flush=True)
+            if on_epoch is not None:  # after the checkpoint: an exception here loses no epoch
+                on_epoch(row)
 
-    return finish(cfg, out, prep, meta, state, device, time.time() - t_start)
+    wall = time.time() - t_start
+    dirs = [str(m.out) for m in members]
+    for m in members[1:]:
+        finish(m.cfg, m.out, m.prep, m.meta, m.state, device, wall, shared_with=[d for d in dirs if d != str(m.out)])
+    return finish(cfg, out, prep, primary.meta, primary.state, device, wall, shared_with=dirs[1:])
+
+
+def _same_tokens(a: Sequence[batching.Encoded], b: Sequence[batching.Encoded]) -> bool:
+    """Same sentences, token by token (then one prediction pass serves both dev sets)."""
+    return a is b or (len(a) == len(b) and all(np.array_equal(x.words, y.words) and np.array_equal(x.pos, y.pos)
+                                               for x, y in zip(a, b)))
 
 
 def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, device: torch.device,
-           wall_s: float) -> RunResult:
-    """Score the dev-selected model on dev and (once) on test; write metrics and provenance."""
+           wall_s: float, shared_with: Sequence[str] = ()) -> RunResult:
+    """Score the dev-selected model on dev and (once) on test; write metrics and provenance.
+
+    ``shared_with``: run directories whose training this run shared (:func:`train`, ``twins``);
+    recorded so a reader knows the runs are one trajectory, not independent samples."""
     from rinlib.checkpoint import load_model
 
     model, _ = load_model(out / "model.safetensors", device=device)
@@ -300,7 +395,8 @@ def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, d
     metrics = {"key": cfg.key(), "dataset": cfg.dataset, "task": cfg.task, "variant": cfg.variant,
                "K": cfg.K, "seed": cfg.seed, "profile": cfg.profile, "selected_epoch": state["best_epoch"],
                "epochs_run": epochs_run, "max_epochs": cfg.epochs,
-               "stopped_early": epochs_run < cfg.epochs, "selection": "dev F1 (strict)", **results}
+               "stopped_early": epochs_run < cfg.epochs, "selection": "dev F1 (strict)",
+               "shared_training_with": list(shared_with), **results}
     prov = provenance.collect(device)
     prov.update(dataset_info=prep.info, glove_coverage=prep.coverage, n_train=len(prep.train),
                 n_dev=len(prep.dev), n_test=len(test),

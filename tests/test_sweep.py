@@ -9,6 +9,7 @@ import pytest
 
 from _tiny import tiny_config, tiny_prepared
 from rinlib import profiles, sweep
+from rinlib.config import RunConfig
 from rinlib.runs import LOCK, RunBusy, run_dir, run_lock
 
 
@@ -143,3 +144,26 @@ def test_train_cli_refuses_a_run_another_process_is_training(tmp_path: Path) -> 
     (out / LOCK).write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname()}))
     with pytest.raises(SystemExit, match="being trained by process"):
         main(["train", "--out", str(out), "dataset=webnlg", "epochs=1"])
+
+
+def _real_tiny(task: str) -> RunConfig:
+    """A config on a small subset of the shipped WebNLG data (sweeps prepare data themselves)."""
+    return RunConfig(dataset="webnlg", task=task, K=1, seed=1, max_train=20, max_dev=10, epochs=2, lr=1e-2,
+                     batch_size=10, lstm_hidden=16, pair_dim=16, pos_dim=4, patience=None, threshold=0.9,
+                     profile="test", num_threads=1, progress=False)
+
+
+def test_sweep_trains_webnlg_task_twins_in_one_loop_with_solo_results(tmp_path: Path, capsys) -> None:
+    from rinlib.training import train
+    part, exact = _real_tiny("partial"), _real_tiny("exact")
+    assert sweep.twins_of(part, [part, exact, _real_tiny("exact").with_overrides({"seed": 2})]) == [exact]
+    assert sweep.twins_of(part.with_overrides({"dataset": "nyt-proxy"}),
+                          [exact.with_overrides({"dataset": "nyt-proxy"})]) == []  # NYT tasks differ in data
+    res = sweep.run([part, exact], results_root=tmp_path)
+    log = capsys.readouterr().out
+    assert "exact twin trained in the same loop" in log and "(cached)" in log  # exact's own turn: done
+    assert [r.config.task for r in res] == ["partial", "exact"]
+    assert res[1].metrics["shared_training_with"] == [str(res[0].out_dir)]
+    solo = train(exact, tmp_path / "solo")
+    assert (res[1].metrics["dev"], res[1].metrics["test"]) == (solo.metrics["dev"], solo.metrics["test"])
+    assert res[1].history["dev_F1"].tolist() == solo.history["dev_F1"].tolist()

@@ -116,3 +116,13 @@ def test_resource_defaults(monkeypatch):
     monkeypatch.setenv("RIN_GPUS_PER_TRIAL", "0.25")
     assert trial_resources([gpu], None, None) == (2, 0.25)
     assert trial_resources([gpu], 1, 0.5) == (1, 0.5)
+
+
+def test_ray_trains_a_webnlg_twin_inside_its_partner_trial(ray_instance, tmp_path):
+    part, exact = replace(tiny(1, 3), task="partial"), tiny(1, 3)
+    res = run_ray([part, exact], jobs=2, results_root=tmp_path, progress=False)
+    assert [r.config.task for r in res] == ["partial", "exact"]
+    shared = [r.metrics["shared_training_with"] for r in res]
+    assert sorted(map(len, shared)) == [1, 1]  # one trial trained both
+    solo = train(exact, tmp_path / "solo")
+    assert res[1].metrics["test"] == solo.metrics["test"]

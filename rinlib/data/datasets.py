@@ -37,6 +37,9 @@ from rinlib.records import Sentence, Span, Triple, anchor, sentence_from_dict, s
 
 NAMES = ("webnlg", "webnlg-etl", "nyt", "nyt-proxy", "nyt10", "nyt11")
 TASKS = ("partial", "exact")
+# Data sets whose tasks share train data and targets (module docstring): one training serves
+# both tasks' runs (rinlib.training.train, ``twins``), which halves the WebNLG sweep.
+SHARED_TASK_DATA = frozenset({"webnlg"})
 SPLITS = ("train", "dev", "test")
 
 _STAR = "WebNLG-star_CasRel"
