@@ -5,6 +5,7 @@
 #   ./run_all.sh --profile smoke          seconds per run: checks that everything works
 #   ./run_all.sh --profile full           paper schedule (Table 3 epochs, 5 seeds, K = 0..8): GPU / CPU-days
 #   ./run_all.sh --only 03_table1         one notebook
+#   ./run_all.sh --profile full --render-only   tables, figures and report from the finished runs; trains nothing
 #   ./run_all.sh clean --profile quick    delete a profile's results (runs, tables, figures, notebooks)
 #
 # Training runs are cached by their config key (rinlib.sweep): a rerun with nothing changed
@@ -17,6 +18,7 @@ JOBS="${JOBS:-1}"                  # >1 runs the sweep on Ray (rinlib/sweep_ray.
 FORCE="${FORCE:-false}"            # true: retrain runs that are already finished
 DATASETS="${DATASETS:-webnlg}"     # add nyt once RIN_NYT_TRAIN / RIN_NYT_EXACT_TRAIN point at the NYT train files
 ONLY="${ONLY:-}"                   # run only the notebooks whose name contains this
+RENDER_ONLY="${RENDER_ONLY:-false}" # true: train nothing; notebooks 03-05 + report from finished runs
 CELL_TIMEOUT="${CELL_TIMEOUT:-}"   # seconds per notebook cell (empty: none)
 # -----------------------------------------------------------------------------------------------
 
@@ -24,7 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$(pwd)"
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 CMD=run
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
     --force) FORCE=true ;;
     --datasets) DATASETS="$2"; shift ;;
     --only) ONLY="$2"; shift ;;
+    --render-only) RENDER_ONLY=true ;;
     -h|--help) usage 0 ;;
     *) echo "[run_all] unknown option: $1" >&2; usage 2 ;;
   esac
@@ -69,8 +72,16 @@ python -m rinlib.data prepare --stats-out "$RESULTS/tables/$PROFILE/data_stats.c
 
 NOTEBOOKS=()
 for nb in notebooks/[0-9][0-9]_*.ipynb; do
-  [ -z "$ONLY" ] || [[ "$(basename "$nb")" == *"$ONLY"* ]] && NOTEBOOKS+=("$nb")
+  name="$(basename "$nb")"
+  if [ -n "$ONLY" ]; then [[ "$name" == *"$ONLY"* ]] || continue
+  elif [ "$RENDER_ONLY" = true ]; then [[ "$name" =~ ^0[345]_ ]] || continue  # 06-08 need their models
+  fi
+  NOTEBOOKS+=("$nb")
 done
+if [ "$RENDER_ONLY" = true ]; then
+  export RIN_NO_TRAIN=1
+  echo "[run_all] render-only: nothing is trained; cells without finished runs say 'not run'"
+fi
 [ ${#NOTEBOOKS[@]} -gt 0 ] || { echo "[run_all] no notebook matches --only '$ONLY'" >&2; exit 2; }
 
 OUTDIR="$RESULTS/notebooks/$PROFILE"

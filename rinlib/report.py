@@ -70,19 +70,59 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
         K = 0 if model == "no_interaction" else plotting.table3_k(ds, task)
         for prof in profiles:
             c = plotting.summary_cell(s, prof, ds, task, model, K)
-            if c is None:
-                continue
             ref = paper.TABLE1[("nyt", task, model)]["F1"] if ds == "nyt-proxy" else pv
+            row = {"item": item, "dataset": ds, "task": task, "model": paper.MODEL_NAMES[model], "K": K,
+                   "paper F1": str(pv) if pv else f"— (paper NYT: {ref})"}
+            if c is None:
+                if prof == "full":  # the paper's schedule: say which cells are still missing
+                    rows.append({**row, "measured strict F1": "needs NYT train split" if ds == "nyt" else "not run yet",
+                                 "n seeds": 0, "profile": prof})
+                continue
             rows.append({
-                "item": item, "dataset": ds, "task": task, "model": paper.MODEL_NAMES[model], "K": K,
-                "paper F1": str(pv) if pv else f"— (paper NYT: {ref})",
+                **row,
                 "measured strict F1": plotting.fmt(c["strict_F1_mean"], c["strict_F1_std"]),
                 "measured paper-protocol F1": plotting.fmt(c["paper_F1_mean"], c["paper_F1_std"]),
                 "gap strict": f"{c['strict_F1_mean'] - ref.mean:+.1f}",
                 "gap paper protocol": f"{c['paper_F1_mean'] - ref.mean:+.1f}",
+                "verdict": verdict(c, ref, proxy=ds == "nyt-proxy", reduced=prof != "full"),
                 "n seeds": int(c["n_seeds"]), "profile": prof,
-                "epochs": f"{c['epochs']} (selected {c['selected_epoch']:.0f})"})
-    return pd.DataFrame(rows)
+                "epochs": f"{c['epochs']} (run {c['epochs_run']:.0f}, selected {c['selected_epoch']:.0f})"})
+    return pd.DataFrame(rows).fillna("")
+
+
+def verdict(cell: pd.Series, ref: paper.Value, proxy: bool = False, reduced: bool = False) -> str:
+    """Where a measured cell stands against the paper, in words a reader can check.
+
+    "within" means the better of the two protocols is within max(paper std, measured std) of
+    the paper's mean. One seed has no measured std, so its verdict says so; a proxy cell is
+    never compared (another training set), nor is a reduced-profile cell (far fewer epochs)."""
+    if proxy:
+        return "proxy: not comparable"
+    if reduced:
+        return "REDUCED: not comparable"
+    best = max(cell["strict_F1_mean"], cell["paper_F1_mean"])
+    tol = max(x for x in (ref.std or 0.0, 0.0 if pd.isna(cell["strict_F1_std"]) else cell["strict_F1_std"]))
+    gap = best - ref.mean
+    n = int(cell["n_seeds"])
+    word = "within paper std" if abs(gap) <= tol else ("above paper" if gap > 0 else "below paper")
+    return f"{word} ({gap:+.1f}{', 1 seed' if n == 1 else ''})"
+
+
+def run_times(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
+    """Wall time per finished run of a profile: epochs run, selected epoch, mean epoch time,
+    total training time (summed epoch times, across resumed sessions), device, shared training."""
+    r = results[results["profile"] == profile] if not results.empty else results
+    if r.empty:
+        return pd.DataFrame()
+    out = pd.DataFrame({
+        "run": [str(Path(d)).split(f"/runs/{profile}/")[-1] for d in r["run_dir"]],
+        "epochs run": r["epochs_run"].astype(int), "selected": r["selected_epoch"].astype(int),
+        "mean epoch s": r["mean_epoch_time_s"].astype(float).round(1),
+        "total min": (r["wall_time_s"].astype(float) / 60).round(1),
+        "device": r["device_name"],
+        "shared training": [", ".join(str(Path(x)).split(f"/runs/{profile}/")[-1] for x in (v or []))
+                            if isinstance(v, list) else "" for v in r.get("shared_training_with", [None] * len(r))]})
+    return out.sort_values("run").reset_index(drop=True)
 
 
 def build(profile: str, root: Path | None = None) -> str:
@@ -104,6 +144,13 @@ def build(profile: str, root: Path | None = None) -> str:
         lines.append("No regenerated cell has runs yet.")
     else:
         lines.append(plotting.markdown(cells))
+    times = run_times(results) if "full" in profiles else pd.DataFrame()
+    if not times.empty:
+        lines += ["", "## Wall time per full-schedule run", "",
+                  "Summed epoch times (training + dev evaluation), across resumed sessions; a machine shared with "
+                  "other jobs makes epochs slower, so these are upper bounds for this CPU. Runs with a 'shared "
+                  "training' entry were one training loop serving both WebNLG tasks (each with its own dev "
+                  "selection), so their times are one cost, not two.", "", plotting.markdown(times)]
     lines += ["", "Real NYT cells: " + plotting.NYT_TRAIN_HINT + ".", "",
               "## Figure 3 points (F1 vs K, strict)", ""]
     f3 = plotting.figure3_data(results, profiles)

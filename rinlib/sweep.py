@@ -97,6 +97,16 @@ def _prep_key(cfg: RunConfig) -> tuple:
     return (c.dataset, c.task, c.max_train, c.max_dev, c.glove_path, c.word_dim, c.seed, c.data_root)
 
 
+NO_TRAIN = "RIN_NO_TRAIN"
+
+
+def render_only() -> bool:
+    """``$RIN_NO_TRAIN=1`` (``./run_all.sh --render-only``): read finished runs back, train nothing.
+    Why: the full grid takes days on a CPU; its tables and figures should render from the runs
+    that exist (missing cells say 'not run') without starting the missing ones."""
+    return os.environ.get(NO_TRAIN, "") not in ("", "0")
+
+
 def twins_of(cfg: RunConfig, configs: Sequence[RunConfig]) -> list[RunConfig]:
     """The configs in ``configs`` that one training of ``cfg`` can serve too: same data set,
     a data set whose tasks share their training data (WebNLG), same config but the task."""
@@ -131,6 +141,10 @@ def run_one(cfg: RunConfig, *, force: bool = False, results_root: Path | None = 
     if status == "busy":
         if progress:
             print(f"[run {i}/{n}] skipped: process {lock_holder(out)} is training it; rerun later", flush=True)
+        return None
+    if render_only():
+        if progress:
+            print(f"[run {i}/{n}] not trained: {NO_TRAIN}=1 (render-only); its cells stay 'not run'", flush=True)
         return None
 
     def log_epoch(row: dict) -> None:
@@ -194,7 +208,7 @@ def run(configs: list[RunConfig], *, engine: str = "local", jobs: int = 1, force
     results = []
     for i, cfg in enumerate(configs, 1):
         root = Path(results_root) if results_root else default_results_root()
-        needs_data = run_status(cfg, run_dir(cfg, root / "runs"), force) not in ("cached", "busy")
+        needs_data = run_status(cfg, run_dir(cfg, root / "runs"), force) not in ("cached", "busy") and not render_only()
         prep = None
         if needs_data:
             k = _prep_key(cfg)
@@ -236,7 +250,7 @@ def collect(results_root: Path | None = None, profile: str | None = None) -> pd.
             for proto in ("strict", "paper"):
                 row.update(_flat(f"{split}_{proto}", m[split][proto]))
         row.update(selected_epoch=m.get("selected_epoch"), epochs_run=m.get("epochs_run"),
-                   max_epochs=m.get("max_epochs"), stopped_early=m.get("stopped_early"),
+                   max_epochs=m.get("max_epochs"), stopped_early=m.get("stopped_early"), shared_training_with=m.get("shared_training_with") or [],
                    commit=prov.get("commit"), device_name=prov.get("device_name"),
                    wall_time_s=prov.get("wall_time_s"), mean_epoch_time_s=prov.get("mean_epoch_time_s"),
                    **{f"glove_{k}": v for k, v in cov.items() if isinstance(v, (int, float, str))},

@@ -26,7 +26,7 @@ from typing import Any
 from rinlib.config import RunConfig
 from rinlib.runs import results_root as default_results_root
 from rinlib.runs import run_dir
-from rinlib.sweep import SweepError, run_one, run_status, twins_of
+from rinlib.sweep import SweepError, render_only, run_one, run_status, twins_of
 from rinlib.training import RunResult, load_result
 
 INSTALL_HINT = "pip install -e '.[sweep]'"
@@ -139,7 +139,7 @@ def run_ray(configs: list[RunConfig], *, jobs: int = 1, address: str | None = No
     results: list[RunResult | None] = [None] * n
     todo = []
     for i, cfg in enumerate(trials):
-        if run_status(cfg, run_dir(cfg, root / "runs"), force) in ("cached", "busy"):
+        if run_status(cfg, run_dir(cfg, root / "runs"), force) in ("cached", "busy") or render_only():
             results[i] = run_one(cfg, force=force, results_root=root, progress=progress, index=(i + 1, n))
         else:
             todo.append(i)

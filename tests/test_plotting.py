@@ -81,3 +81,25 @@ def test_outputs_saved(tmp_path: Path) -> None:
                                                     "dev_F1_paper": [0.1, 0.25]}))
     assert len(curves.axes) == 2
     assert "quick — REDUCED (quick profile)" in plotting.caption(res, ["quick"], "T")
+
+
+def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
+    from rinlib import report
+    res = _results()
+    res["run_dir"] = [f"/r/runs/{p}/{d}/{t}/{v}/K{k}/seed{s}" for p, d, t, v, k, s in
+                      zip(res.profile, res.dataset, res.task, res.variant, res.K, res.seed)]
+    res["wall_time_s"], res["mean_epoch_time_s"] = 600.0, 85.7
+    res["shared_training_with"] = [[] for _ in range(len(res))]
+    cells = report._cells(res, ["quick", "full"])
+    cells = cells[cells.dataset != "nyt"]
+    pick = cells.set_index(["profile", "item", "task", "model"])["verdict"]
+    # full partial RIN: strict 86.0, paper protocol 87.0 vs 87.3±0.4 -> within the paper's std
+    assert pick[("full", "Table 1", "partial", "RIN")] == "within paper std (-0.3, 1 seed)"
+    assert pick[("quick", "Table 1", "partial", "RIN")] == "REDUCED: not comparable"
+    assert pick[("quick", "Table 1 (proxy)", "partial", "RIN")] == "proxy: not comparable"
+    missing = cells[(cells.profile == "full") & (cells.task == "exact") & (cells.model == "RIN")].iloc[0]
+    assert missing["measured strict F1"] == "not run yet" and missing["n seeds"] == 0
+    cell = pd.Series({"strict_F1_mean": 80.0, "paper_F1_mean": 79.0, "strict_F1_std": 0.5, "n_seeds": 3})
+    assert report.verdict(cell, paper.Value(87.3, 0.4)) == "below paper (-7.3)"
+    times = report.run_times(res)
+    assert list(times["run"]) == ["webnlg/partial/rin/K2/seed1"] and times.loc[0, "total min"] == 10.0

@@ -167,3 +167,13 @@ def test_sweep_trains_webnlg_task_twins_in_one_loop_with_solo_results(tmp_path: 
     solo = train(exact, tmp_path / "solo")
     assert (res[1].metrics["dev"], res[1].metrics["test"]) == (solo.metrics["dev"], solo.metrics["test"])
     assert res[1].history["dev_F1"].tolist() == solo.history["dev_F1"].tolist()
+
+
+def test_render_only_reads_finished_runs_and_trains_nothing(tmp_path: Path, monkeypatch, capsys) -> None:
+    done, missing = _tiny(), _tiny(seed=7)
+    sweep.run_one(done, results_root=tmp_path, prepared=tiny_prepared(done))
+    monkeypatch.setenv(sweep.NO_TRAIN, "1")
+    res = sweep.run([done, missing], results_root=tmp_path)
+    assert [r.config.key() for r in res] == [done.key()]
+    assert "not trained" in capsys.readouterr().out
+    assert not run_dir(missing, tmp_path / "runs").exists()
