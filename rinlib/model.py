@@ -77,7 +77,9 @@ class InteractionGRU(nn.Module):
         zu = torch.sigmoid(h @ w_h.t() + y_part[..., : 2 * d])
         z, u = zu[..., :d], zu[..., d:]
         h_cand = torch.tanh((u * h) @ self.W_o.weight[:, :d].t() + y_part[..., 2 * d :])
-        return torch.lerp(h, h_cand, z)  # (1−z)∗h + z∗ȟ
+        # (1−z)∗h + z∗ȟ; under autocast the matmul outputs are low precision while h (the residual
+        # stream) stays fp32, and lerp does not promote: cast to h's dtype
+        return torch.lerp(h, h_cand.to(h.dtype), z.to(h.dtype))
 
 
 class GRUCellGate(nn.Module):

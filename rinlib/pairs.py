@@ -12,8 +12,9 @@ neither is kept for the backward pass:
 * the loss's gradient with respect to the logits is known in closed form, σ(x) − y, so the
   forward pass computes the parameter gradients right away and the backward pass only scales
   them (the loss is a scalar).
-Under CUDA autocast both run in fp32 (TF32 matmuls where enabled); the rest of the network
-runs in the autocast dtype. The maths is exactly the dense computation's (``tests/test_pairs.py`` checks values and
+Under autocast (CUDA or CPU) both run in fp32 (TF32 matmuls where enabled): the wrappers
+cast their inputs up and switch autocast off around the kernels, and autograd casts the
+gradients back; the rest of the network runs in the autocast dtype. The maths is exactly the dense computation's (``tests/test_pairs.py`` checks values and
 gradients against plain autograd on the naive concatenation form).
 
 Shapes: ``left = W_m¹h + b_m`` and ``right = W_m²h`` are (B, n, d_m); ``w_r`` is (R, d_m).
@@ -50,7 +51,6 @@ class PairMaxPool(torch.autograd.Function):
     """``max_j (W_r ReLU(left_i + right_j) + b_r)`` over real j: (B, n, R)."""
 
     @staticmethod
-    @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
     def forward(ctx, left: Tensor, right: Tensor, w_r: Tensor, b_r: Tensor, mask: Tensor) -> Tensor:
         B, n, _ = left.shape
         R = w_r.shape[0]
@@ -65,7 +65,6 @@ class PairMaxPool(torch.autograd.Function):
         return values
 
     @staticmethod
-    @torch.amp.custom_bwd(device_type="cuda")
     def backward(ctx, g: Tensor):  # type: ignore[override]
         left, right, w_r, index = ctx.saved_tensors
         B, n, _ = left.shape
@@ -90,7 +89,6 @@ class PairBCELoss(torch.autograd.Function):
     """``Σ_(b,i,j real, t) softplus(x_bijt) − Σ_(b,i,j,t) ∈ positives x_bijt`` (BCE with logits)."""
 
     @staticmethod
-    @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
     def forward(ctx, left: Tensor, right: Tensor, w_r: Tensor, b_r: Tensor, mask: Tensor,
                 rel_index: Tensor) -> Tensor:
         B, n, _ = left.shape
@@ -118,19 +116,25 @@ class PairBCELoss(torch.autograd.Function):
         return total
 
     @staticmethod
-    @torch.amp.custom_bwd(device_type="cuda")
     def backward(ctx, g: Tensor):  # type: ignore[override]
         d_left, d_right, d_w, d_b = ctx.saved_tensors
         return d_left * g, d_right * g, d_w * g, d_b * g, None, None
 
 
+def _fp32(*tensors: Tensor) -> list[Tensor]:
+    """Half-precision inputs (from autocast) cast up to fp32; fp32 and fp64 left as they are."""
+    return [t.float() if t.dtype in (torch.float16, torch.bfloat16) else t for t in tensors]
+
+
 def pair_max_pool(left: Tensor, right: Tensor, w_r: Tensor, b_r: Tensor, mask: Tensor) -> Tensor:
     """Max over real j of the pair logits, (B, n, R); rows of padding tokens hold finite junk
     that never reaches a real token's output."""
-    return PairMaxPool.apply(left, right, w_r, b_r, mask)
+    with torch.autocast(left.device.type, enabled=False):
+        return PairMaxPool.apply(*_fp32(left, right, w_r, b_r), mask)
 
 
 def pair_bce_loss(left: Tensor, right: Tensor, w_r: Tensor, b_r: Tensor, mask: Tensor,
                   rel_index: Tensor) -> Tensor:
     """Summed BCE-with-logits over every real (i, j, t); positives given as (P, 4) rows (b, i, j, t)."""
-    return PairBCELoss.apply(left, right, w_r, b_r, mask, rel_index)
+    with torch.autocast(left.device.type, enabled=False):
+        return PairBCELoss.apply(*_fp32(left, right, w_r, b_r), mask, rel_index)

@@ -157,3 +157,27 @@ def test_word_vector_shape_is_checked():
     m = _model()
     with pytest.raises(ValueError, match="word vectors have shape"):
         m.set_word_vectors(torch.zeros(30, 9))
+
+
+@pytest.mark.parametrize("interaction", ["full", "none"])
+def test_mixed_precision_training_step_runs_close_to_fp32(interaction):
+    """The AMP path (training with ``amp`` on CUDA) exercised with CPU bf16 autocast: the gate's
+    lerp mixes a low-precision candidate with the fp32 residual stream and the pair kernels
+    receive low-precision inputs; both once raised dtype errors. The pair kernels run in fp32,
+    so the loss and gradients stay close to the fp32 ones, and every gradient is fp32."""
+    m = _model(interaction=interaction)
+    words, pos, lengths, mask, tags, ri = _batch()
+    grads, losses = [], []
+    for amp in (False, True):
+        m.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
+            le, lr = m.loss(words, pos, lengths, mask, tags, ri)
+        (le + lr).backward()
+        losses.append((le + lr).item())
+        grads.append(torch.cat([p.grad.flatten() for p in m.parameters()]))
+        assert all(p.grad.dtype == torch.float32 for p in m.parameters())
+    assert losses[1] == pytest.approx(losses[0], rel=2e-2)
+    assert (grads[1] - grads[0]).norm() <= 0.05 * grads[0].norm()
+    with torch.autocast("cpu", dtype=torch.bfloat16), torch.inference_mode():
+        out = m(words, pos, lengths, mask)
+    assert out.rel_logits.shape == (3, 5, 5, R) and torch.isfinite(out.rel_logits.float()).all()
