@@ -181,3 +181,29 @@ def test_mixed_precision_training_step_runs_close_to_fp32(interaction):
     with torch.autocast("cpu", dtype=torch.bfloat16), torch.inference_mode():
         out = m(words, pos, lengths, mask)
     assert out.rel_logits.shape == (3, 5, 5, R) and torch.isfinite(out.rel_logits.float()).all()
+
+
+def test_relation_padding_changes_nothing_but_speed(monkeypatch):
+    """Zero W_r rows appended for a faster GEMM shape (rinlib.pairs.PAD_RELATIONS_TO): same
+    logits, loss and gradients as without padding (R = 7 here, padded to 16)."""
+    from rinlib import pairs
+    m = _model().double()
+    words, pos, lengths, mask, tags, ri = _batch()
+    outs = []
+    for pad in (1, 16):
+        monkeypatch.setattr(pairs, "PAD_RELATIONS_TO", pad)
+        m.zero_grad()
+        le, lr = m.loss(words, pos, lengths, mask, tags, ri)
+        (le + lr).backward()
+        logits = m(words, pos, lengths, mask).rel_logits
+        outs.append((le + lr, logits, [p.grad.clone() for p in m.parameters()]))
+    assert outs[1][1].shape[-1] == R
+    assert torch.allclose(outs[0][0], outs[1][0], atol=1e-10) and torch.allclose(outs[0][1], outs[1][1], atol=1e-10)
+    assert all(torch.allclose(a, b, atol=1e-10) for a, b in zip(outs[0][2], outs[1][2]))
+
+
+def test_pair_kernels_reject_a_mask_with_padding_first():
+    from rinlib.pairs import pair_max_pool
+    left = right = torch.zeros(1, 3, 4)
+    with pytest.raises(ValueError, match="real tokens first"):
+        pair_max_pool(left, right, torch.zeros(5, 4), torch.zeros(5), torch.tensor([[False, True, True]]))
