@@ -34,9 +34,13 @@ PAD_RELATIONS_TO = 16
 
 
 def pad_relations(w_r: Tensor, b_r: Tensor) -> tuple[Tensor, Tensor]:
-    """W_r and b_r with zero rows appended up to a multiple of PAD_RELATIONS_TO relations."""
-    extra = -w_r.shape[0] % PAD_RELATIONS_TO
-    return (F.pad(w_r, (0, 0, 0, extra)), F.pad(b_r, (0, extra))) if extra else (w_r, b_r)
+    """W_r and b_r with zero rows appended up to a multiple of PAD_RELATIONS_TO relations, when
+    that adds at most 1/16 more columns (171 → 176 pays; 24 → 32 was measured slower)."""
+    R = w_r.shape[0]
+    extra = -R % PAD_RELATIONS_TO
+    if not extra or 16 * extra > R:
+        return w_r, b_r
+    return F.pad(w_r, (0, 0, 0, extra)), F.pad(b_r, (0, extra))
 
 
 def _chunks(B: int, n: int, R: int) -> list[tuple[int, int]]:

@@ -185,9 +185,9 @@ def test_mixed_precision_training_step_runs_close_to_fp32(interaction):
 
 def test_relation_padding_changes_nothing_but_speed(monkeypatch):
     """Zero W_r rows appended for a faster GEMM shape (rinlib.pairs.PAD_RELATIONS_TO): same
-    logits, loss and gradients as without padding (R = 7 here, padded to 16)."""
+    logits, loss and gradients as without padding (R = 31 here, padded to 32)."""
     from rinlib import pairs
-    m = _model().double()
+    m = _model(n_relations=31).double()
     words, pos, lengths, mask, tags, ri = _batch()
     outs = []
     for pad in (1, 16):
@@ -197,7 +197,8 @@ def test_relation_padding_changes_nothing_but_speed(monkeypatch):
         (le + lr).backward()
         logits = m(words, pos, lengths, mask).rel_logits
         outs.append((le + lr, logits, [p.grad.clone() for p in m.parameters()]))
-    assert outs[1][1].shape[-1] == R
+    assert outs[1][1].shape[-1] == 31 and pairs.pad_relations(torch.zeros(31, 2), torch.zeros(31))[0].shape[0] == 32
+    assert pairs.pad_relations(torch.zeros(24, 2), torch.zeros(24))[0].shape[0] == 24  # +1/3 columns: not worth it
     assert torch.allclose(outs[0][0], outs[1][0], atol=1e-10) and torch.allclose(outs[0][1], outs[1][1], atol=1e-10)
     assert all(torch.allclose(a, b, atol=1e-10) for a, b in zip(outs[0][2], outs[1][2]))
 
