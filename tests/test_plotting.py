@@ -88,7 +88,7 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
     res = _results()
     res["run_dir"] = [f"/r/runs/{p}/{d}/{t}/{v}/K{k}/seed{s}" for p, d, t, v, k, s in
                       zip(res.profile, res.dataset, res.task, res.variant, res.K, res.seed)]
-    res["wall_time_s"], res["mean_epoch_time_s"] = 600.0, 85.7
+    res["wall_time_s"], res["mean_epoch_time_s"], res["stopped_early"] = 600.0, 85.7, False
     res["shared_training_with"] = [[] for _ in range(len(res))]
     cells = report._cells(res, ["quick", "full"])
     cells = cells[cells.dataset != "nyt"]
@@ -103,3 +103,4 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
     assert report.verdict(cell, paper.Value(87.3, 0.4)) == "below paper (-7.3)"
     times = report.run_times(res)
     assert list(times["run"]) == ["webnlg/partial/rin/K2/seed1"] and times.loc[0, "total min"] == 10.0
+    assert times.loc[0, "test strict F1"] == 86.0 and times.loc[0, "still improving"] == "yes"  # epoch 6 of 7
