@@ -26,7 +26,7 @@ from rinlib import batching
 from rinlib.checkpoint import load_model
 from rinlib.config import RunConfig
 from rinlib.inference import MODELS
-from rinlib.metrics import TAGS, Prediction, decode_bioes, match_key, prf
+from rinlib.metrics import TAGS, Prediction, anchor_mask, decode_bioes, match_key, prf
 from rinlib.model import RIN
 from rinlib.records import Sentence, Span, Triple, anchor
 from rinlib.runs import RESULTS, results_root
@@ -66,15 +66,6 @@ def _threshold(meta: dict[str, Any], threshold: float | None) -> float:
     return float(threshold if threshold is not None else meta["config"].get("threshold", 0.5))
 
 
-def _anchor_mask(tags: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """(B, n) bool: True at the anchors of the spans decoded from each sentence's argmax tags."""
-    mask = torch.zeros(tags.shape, dtype=torch.bool)
-    for s, row in enumerate(tags.tolist()):
-        for span in decode_bioes(row[: int(lengths[s])]):
-            mask[s, anchor(span)] = True
-    return mask
-
-
 @torch.inference_mode()
 def _layers(model: RIN, meta: dict[str, Any], sentences: Sequence[Sentence], batch_size: int,
             threshold: float | None, dense: bool) -> list[list[Layer]]:
@@ -97,7 +88,7 @@ def _layers(model: RIN, meta: dict[str, Any], sentences: Sequence[Sentence], bat
         per_sentence: list[list[Layer]] = [[] for _ in batch.index]
         for k, (tag_p, rel_p) in enumerate(res.layers):
             tags = tag_p.argmax(-1).cpu()
-            anchors = _anchor_mask(tags, batch.lengths).to(device)
+            anchors = anchor_mask(tags, batch.lengths).to(device)
             keep = (rel_p >= thr) & (anchors[:, :, None] & anchors[:, None, :]).unsqueeze(-1)
             hits = keep.nonzero()
             scores = rel_p[tuple(hits.t())].float().cpu().tolist()

@@ -17,6 +17,7 @@ import json
 import math
 import random
 import time
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -24,13 +25,14 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
+from torch import Tensor
 from tqdm.auto import tqdm
 
 from rinlib import batching, provenance
 from rinlib.checkpoint import load_checkpoint, save_checkpoint, save_model
 from rinlib.config import RunConfig
 from rinlib.io import atomic_write_json, atomic_write_text
-from rinlib.metrics import TAGS, Prediction, evaluate
+from rinlib.metrics import TAGS, Prediction, anchor_mask, evaluate
 from rinlib.model import RIN, build_model
 from rinlib.records import Sentence
 
@@ -113,28 +115,69 @@ def encode(sentences: Sequence[Sentence], words: Sequence[str], pos: Sequence[st
     return batching.encode(sentences, _ids(words), _ids(pos), _ids(relations))
 
 
+def max_pairs(n: int) -> int:
+    """How many pairs above the threshold that strict decoding cannot use (not between two
+    decoded entity anchors) :func:`predict` keeps for a sentence of n tokens.
+
+    Why a cap: a trained model passes a handful of pairs per sentence (one per triple), but an
+    untrained or diverged one passes about half of all n·n·R pairs (σ(0) = 0.5), and writing
+    and scoring those takes gigabytes and minutes. Pairs between anchors are always kept (so
+    strict results never change); of the others a sentence keeps its 10 per token (at least
+    100) highest-scoring ones, far above any real sentence's triples, and :func:`predict` warns."""
+    return max(100, 10 * n)
+
+
+def _cap_hits(hits: Tensor, logits: Tensor, lengths: Tensor, tags: Tensor) -> tuple[Tensor, Tensor, int]:
+    """Keep every hit between two decoded anchors and each sentence's ``max_pairs`` best other
+    hits (original order); returns (hits, logits, number of sentences that were cut)."""
+    cap = torch.tensor([max_pairs(int(n)) for n in lengths])
+    if not bool((torch.bincount(hits[:, 0], minlength=len(lengths)) > cap).any()):
+        return hits, logits, 0  # the usual case: no decoding needed
+    anchors = anchor_mask(tags, lengths)
+    protected = anchors[hits[:, 0], hits[:, 1]] & anchors[hits[:, 0], hits[:, 2]]
+    free = (~protected).nonzero().squeeze(1)
+    counts = torch.bincount(hits[free, 0], minlength=len(lengths))
+    over = int((counts > cap).sum())
+    order = free[torch.argsort(-logits[free], stable=True)]
+    order = order[torch.argsort(hits[order, 0], stable=True)]  # by sentence, best first within it
+    rank = torch.arange(len(order)) - (torch.cumsum(counts, 0) - counts)[hits[order, 0]]
+    keep = torch.cat([protected.nonzero().squeeze(1), order[rank < cap[hits[order, 0]]]]).sort().values
+    return hits[keep], logits[keep], over
+
+
 @torch.inference_mode()
 def predict(model: RIN, encoded: Sequence[batching.Encoded], relations: Sequence[str],
             batch_size: int = 256, threshold: float = 0.5) -> list[Prediction]:
     """Tags and thresholded pair scores for every sentence, in the order of ``encoded``
-    (batched by a pair budget, at most ``batch_size`` sentences a batch)."""
+    (batched by a pair budget, at most ``batch_size`` sentences a batch). Of the pairs strict
+    decoding cannot use, a sentence keeps at most :func:`max_pairs` (an untrained model's
+    flood; a warning says how many sentences were cut)."""
     model.eval()
     device = next(model.parameters()).device
     cut = math.log(threshold / (1 - threshold))  # σ(x) ≥ t  ⇔  x ≥ logit(t)
     out: list[Prediction | None] = [None] * len(encoded)
+    flooded = 0
     for batch in batching.batches(encoded, batch_size, shuffle=False):
         b = batch.to(device)
         res = model(b.words, b.pos, b.lengths, b.mask)
         tags = res.tag_logits.argmax(-1).cpu()
         pair_real = (b.mask.unsqueeze(2) & b.mask.unsqueeze(1)).unsqueeze(-1)
-        hits = ((res.rel_logits >= cut) & pair_real).nonzero().cpu()
-        scores = torch.sigmoid(res.rel_logits[tuple(hits.t().to(device))]).float().cpu()
+        hits = ((res.rel_logits >= cut) & pair_real).nonzero()
+        hits, logits, over = _cap_hits(hits.cpu(), res.rel_logits[tuple(hits.t())].float().cpu(), batch.lengths.cpu(),
+                                       tags)
+        flooded += over
+        scores = torch.sigmoid(logits)
         per_sentence: list[list] = [[] for _ in batch.index]
         for (k, i, j, t), s in zip(hits.tolist(), scores.tolist()):
             per_sentence[k].append((i, j, relations[t], s))
         for k, idx in enumerate(batch.index):
             n = int(batch.lengths[k])
             out[idx] = Prediction([TAGS[t] for t in tags[k, :n].tolist()], per_sentence[k], threshold)
+    if flooded:
+        warnings.warn(f"{flooded} of {len(encoded)} sentences had more than max_pairs(n) = max(100, 10·n) pairs "
+                      f"above the threshold {threshold} outside the decoded entities (an untrained or diverged "
+                      "model?); each kept its highest-scoring ones (strict results are unaffected)",
+                      RuntimeWarning, stacklevel=2)
     return out  # type: ignore[return-value]
 
 

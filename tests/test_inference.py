@@ -148,10 +148,12 @@ def test_very_long_input_is_chunked_with_a_warning(tiny_model):
 
 
 def test_default_length_limit_passes_200_tokens_without_warning(tiny_model):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         r = extract([["word"] * 200], checkpoint=tiny_model)[0]
     assert len(r["tokens"]) == 200
+    # the under-trained fixture model may flood pairs (predict's own warning); no length warning
+    assert not [w for w in caught if "max_len" in str(w.message)]
 
 
 def test_non_ascii_text_and_the_webnlg_mojibake_lookup(tiny_model):

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from _tiny import sentences, tiny_config, tiny_prepared
+from rinlib import batching
 from rinlib.checkpoint import CheckpointError, load_checkpoint, load_model
 from rinlib.training import TrainingError, encode, predict, read_predictions, train
 
@@ -138,3 +139,44 @@ def test_non_finite_loss_stops_with_a_clear_message(tmp_path):
     prep.vectors[:] = np.nan
     with pytest.raises(TrainingError, match="non-finite loss"):
         train(cfg, tmp_path, prepared=prep)
+
+
+def test_an_untrained_models_pair_flood_is_capped_with_a_warning():
+    """Every pair above the threshold (bias +5): predict warns and keeps, per sentence, every
+    pair between decoded anchors (strict decoding is unchanged) plus the max_pairs(n)
+    best of the others, in (i, j, t) order, instead of n·n·R pairs."""
+    from rinlib.metrics import TAGS, anchor_mask, triples_strict
+    from rinlib.model import build_model
+    from rinlib.training import max_pairs
+
+    cfg = tiny_config()
+    prep = tiny_prepared(cfg)
+    torch.manual_seed(0)
+    model = build_model(cfg, len(prep.words), len(prep.pos), len(prep.relations))
+    with torch.no_grad():
+        model.C_r.W_r.bias.fill_(5.0)
+    enc = encode(prep.dev, prep.words, prep.pos, prep.relations)
+    with pytest.warns(RuntimeWarning, match="more than max_pairs"):
+        preds = predict(model, enc, prep.relations)
+    rel_id = {r: t for t, r in enumerate(prep.relations)}
+    R = len(prep.relations)
+    model.eval()
+    for e, p in zip(enc, preds):
+        n = len(e.words)
+        b = next(iter(batching.batches([e], 1, shuffle=False)))
+        with torch.no_grad():
+            probs = torch.sigmoid(model(b.words, b.pos, b.lengths, b.mask).rel_logits[0])
+        tags = torch.tensor([[TAGS.index(t) for t in p.tags]])
+        anchors = anchor_mask(tags, torch.tensor([n]))[0]
+        both = anchors[:, None] & anchors[None, :]
+        n_protected = int(both.sum()) * R
+        keys = [(i, j, rel_id[r]) for i, j, r, _ in p.pairs]
+        assert keys == sorted(keys)
+        assert len(p.pairs) == n_protected + min(max_pairs(n), n * n * R - n_protected)
+        # strict decoding sees every pair it would see without the cap
+        full = [(i, j, prep.relations[t], float(probs[i, j, t])) for i, j in both.nonzero().tolist() for t in range(R)]
+        assert triples_strict(p.tags, p.pairs) == triples_strict(p.tags, full)
+        # the kept others are the best others
+        others = [s for i, j, _, s in p.pairs if not both[i, j]]
+        left_out = probs[~both].flatten().sort(descending=True).values[len(others):]
+        assert not others or not len(left_out) or float(left_out[0]) <= min(others) + 1e-6
