@@ -342,8 +342,12 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
         for m in members:
             for stale in ("metrics.json", "model.safetensors"):
                 (m.out / stale).unlink(missing_ok=True)
+    code = provenance.git_commit()  # the code that trains from here on (a resumed run may span several)
     for m in members:
         m.cfg.save(m.out / "config.yaml")
+        sessions = m.state.setdefault("trained_by", [])
+        if not sessions or sessions[-1]["commit"] != code:
+            sessions.append({"commit": code, "from_epoch": trained + 1})
     dev_enc = [encode(m.prep.dev, m.prep.words, m.prep.pos, m.prep.relations) for m in members]
 
     t_start = time.time()
@@ -441,7 +445,8 @@ def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, d
                "stopped_early": epochs_run < cfg.epochs, "selection": "dev F1 (strict)",
                "shared_training_with": list(shared_with), **results}
     prov = provenance.collect(device)
-    prov.update(dataset_info=prep.info, glove_coverage=prep.coverage, n_train=len(prep.train),
+    prov.update(trained_by=state.get("trained_by", []),  # commits that ran the epochs (resumes)
+                dataset_info=prep.info, glove_coverage=prep.coverage, n_train=len(prep.train),
                 n_dev=len(prep.dev), n_test=len(test),
                 # all epochs, across resumed sessions (this call alone may have trained none)
                 wall_time_s=float(history["epoch_time_s"].sum()) if len(history) else wall_s,
