@@ -87,7 +87,9 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
                 "verdict": verdict(c, ref, proxy=ds == "nyt-proxy", reduced=prof != "full"),
                 "n seeds": int(c["n_seeds"]), "profile": prof,
                 "epochs": f"{c['epochs']} (run {c['epochs_run']:.0f}, selected {c['selected_epoch']:.0f})"})
-    return pd.DataFrame(rows).fillna("")
+    columns = ["item", "dataset", "task", "model", "K", "paper F1", "measured strict F1", "measured paper-protocol F1",
+               "gap strict", "gap paper protocol", "verdict", "n seeds", "profile", "epochs"]
+    return pd.DataFrame(rows, columns=columns).fillna("")
 
 
 def verdict(cell: pd.Series, ref: paper.Value, proxy: bool = False, reduced: bool = False) -> str:
