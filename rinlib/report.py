@@ -131,8 +131,9 @@ def run_times(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
                             for sel, mx, early in zip(r["selected_epoch"], r["max_epochs"],
                                                       r.get("stopped_early", [False] * len(r)))],
         "device": r["device_name"],
-        "shared training": [", ".join(str(Path(x)).split(f"/runs/{profile}/")[-1] for x in (v or []))
-                            if isinstance(v, list) else "" for v in r.get("shared_training_with", [None] * len(r))]})
+        "shared training": [", ".join(str((Path(d) / x).resolve()).split(f"/runs/{profile}/")[-1] for x in (v or []))
+                            if isinstance(v, list) else ""
+                            for d, v in zip(r["run_dir"], r.get("shared_training_with", [None] * len(r)))]})
     return out.sort_values("run").reset_index(drop=True)
 
 

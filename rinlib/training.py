@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import time
 import warnings
@@ -443,7 +444,8 @@ def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, d
                "K": cfg.K, "seed": cfg.seed, "profile": cfg.profile, "selected_epoch": state["best_epoch"],
                "epochs_run": epochs_run, "max_epochs": cfg.epochs,
                "stopped_early": epochs_run < cfg.epochs, "selection": "dev F1 (strict)",
-               "shared_training_with": list(shared_with), **results}
+               # relative to this run's directory, so the results tree can move
+               "shared_training_with": [os.path.relpath(d, out) for d in shared_with], **results}
     prov = provenance.collect(device)
     prov.update(trained_by=state.get("trained_by", []),  # commits that ran the epochs (resumes)
                 dataset_info=prep.info, glove_coverage=prep.coverage, n_train=len(prep.train),

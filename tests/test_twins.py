@@ -33,9 +33,9 @@ def test_twin_training_equals_two_solo_runs(tmp_path: Path) -> None:
                 twins=[(exact, tmp_path / "joint_e", tiny_prepared(exact))])
     assert _summary(tmp_path / "joint_p") == _summary(tmp_path / "solo_p")
     assert _summary(tmp_path / "joint_e") == _summary(tmp_path / "solo_e")
-    assert res.metrics["shared_training_with"] == [str(tmp_path / "joint_e")]
+    assert res.metrics["shared_training_with"] == ["../joint_e"]  # relative to the run directory
     twin = json.loads((tmp_path / "joint_e" / "metrics.json").read_text())
-    assert twin["shared_training_with"] == [str(tmp_path / "joint_p")]
+    assert twin["shared_training_with"] == ["../joint_p"]
     assert not (tmp_path / "joint_e" / "checkpoint.pt").exists()  # the trajectory lives with the primary
 
 
