@@ -177,3 +177,18 @@ def test_render_only_reads_finished_runs_and_trains_nothing(tmp_path: Path, monk
     assert [r.config.key() for r in res] == [done.key()]
     assert "not trained" in capsys.readouterr().out
     assert not run_dir(missing, tmp_path / "runs").exists()
+
+
+def test_sweep_cli_runs_the_papers_experiments_seed_by_seed(tmp_path: Path, monkeypatch, capsys) -> None:
+    from rinlib.__main__ import main
+    q = profiles.paper_queue("full")
+    assert len(q) == 125 and [c.seed for c in q] == sorted(c.seed for c in q)
+    assert [(c.task, c.variant) for c in q[:4]] == [("partial", "rin"), ("partial", "no_interaction"),
+                                                    ("exact", "rin"), ("exact", "no_interaction")]
+    monkeypatch.setenv(sweep.NO_TRAIN, "1")
+    assert main(["sweep", "--experiments", "table1", "--profile", "smoke", "--results", str(tmp_path)]) == 0
+    assert "0 of 4 runs finished" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="not both or neither"):
+        main(["sweep", "--profile", "smoke"])
+    with pytest.raises(SystemExit, match="experiment must be one of"):
+        main(["sweep", "--experiments", "table9", "--profile", "smoke"])
