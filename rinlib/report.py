@@ -110,8 +110,17 @@ def verdict(cell: pd.Series, ref: paper.Value, proxy: bool = False, reduced: boo
     return f"{word} ({gap:+.1f}{', 1 seed' if n == 1 else ''})"
 
 
+def _median_epoch_s(run_dir: Path, mean: float) -> float:
+    """Median epoch time from the run's history (robust to epochs slowed by other jobs); the
+    provenance mean where the history cannot be read."""
+    try:
+        return float(pd.read_csv(run_dir / "history.csv")["epoch_time_s"].median())
+    except (OSError, KeyError, pd.errors.ParserError):
+        return float(mean)
+
+
 def run_times(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
-    """One row per finished run of a profile: epochs run, selected epoch, mean epoch time, total
+    """One row per finished run of a profile: epochs run, selected epoch, median epoch time, total
     training time (summed epoch times, across resumed sessions), dev and test F1, whether the
     dev-selected epoch lies in the schedule's last 10 epochs (the run was still improving when
     the schedule ended), device, shared training."""
@@ -121,7 +130,7 @@ def run_times(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
     out = pd.DataFrame({
         "run": [str(Path(d)).split(f"/runs/{profile}/")[-1] for d in r["run_dir"]],
         "epochs run": r["epochs_run"].astype(int), "selected": r["selected_epoch"].astype(int),
-        "mean epoch s": r["mean_epoch_time_s"].astype(float).round(1),
+        "median epoch s": [round(_median_epoch_s(Path(d), m), 1) for d, m in zip(r["run_dir"], r["mean_epoch_time_s"])],
         "total min": (r["wall_time_s"].astype(float) / 60).round(1),
         "dev strict F1": (100 * r["dev_strict_f1"].astype(float)).round(1),
         "test strict F1": (100 * r["test_strict_f1"].astype(float)).round(1),
