@@ -261,10 +261,7 @@ def _check_twin(primary: _Member, twin: _Member, train_enc: list[batching.Encode
     if not np.array_equal(twin.prep.vectors, primary.prep.vectors):
         raise TrainingError(f"{twin.out}: word-vector initialisation differs from {primary.out}")
     other = encode(twin.prep.train, twin.prep.words, twin.prep.pos, twin.prep.relations)
-    same = len(other) == len(train_enc) and all(
-        np.array_equal(a.words, b.words) and np.array_equal(a.pos, b.pos) and np.array_equal(a.tags, b.tags)
-        and np.array_equal(a.rels, b.rels) for a, b in zip(train_enc, other))
-    if not same:
+    if not _same_encoding(train_enc, other, ("words", "pos", "tags", "rels")):
         raise TrainingError(f"{twin.out}: its training data differs from {primary.out}; train it on its own")
 
 
@@ -350,11 +347,13 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
         if not sessions or sessions[-1]["commit"] != code:
             sessions.append({"commit": code, "from_epoch": trained + 1})
     dev_enc = [encode(m.prep.dev, m.prep.words, m.prep.pos, m.prep.relations) for m in members]
+    # members whose dev sets hold the same sentences share one prediction pass per epoch
+    dev_group = [next(g for g in range(k + 1) if _same_encoding(dev_enc[g], dev_enc[k])) for k in range(len(members))]
 
     t_start = time.time()
     epochs = max(m.cfg.epochs for m in members)
     for epoch in range(trained + 1, epochs + 1):
-        live = [(m, enc) for m, enc in zip(members, dev_enc) if m.active()]
+        live = [(m, dev_enc[k], dev_group[k]) for k, m in enumerate(members) if m.active()]
         if not live:
             break
         model.train()
@@ -382,12 +381,11 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
             steps += 1
             bar.set_postfix(loss=f"{sums[0] / steps:.3f}")
         train_time = time.time() - t0
-        done: list[tuple[list[batching.Encoded], list[Prediction]]] = []  # dev predictions per distinct dev set
-        for m, enc in live:
-            preds = next((p for e, p in done if _same_tokens(e, enc)), None)
-            if preds is None:
-                preds = predict(model, enc, m.prep.relations, threshold=m.cfg.threshold)
-                done.append((enc, preds))
+        done: dict[int, list[Prediction]] = {}  # dev predictions per dev group
+        for m, enc, group in live:
+            if group not in done:
+                done[group] = predict(model, enc, m.prep.relations, threshold=m.cfg.threshold)
+            preds = done[group]
             dev_res = evaluate(m.prep.dev, preds, m.cfg.task)
             row = {"epoch": epoch, "loss": sums[0] / max(steps, 1), "loss_entity": sums[1] / max(steps, 1),
                    "loss_relation": sums[2] / max(steps, 1), "dev_P": dev_res["strict"].precision,
@@ -416,10 +414,12 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
     return finish(cfg, out, prep, primary.meta, primary.state, device, wall, shared_with=dirs[1:])
 
 
-def _same_tokens(a: Sequence[batching.Encoded], b: Sequence[batching.Encoded]) -> bool:
-    """Same sentences, token by token (then one prediction pass serves both dev sets)."""
-    return a is b or (len(a) == len(b) and all(np.array_equal(x.words, y.words) and np.array_equal(x.pos, y.pos)
-                                               for x, y in zip(a, b)))
+def _same_encoding(a: Sequence[batching.Encoded], b: Sequence[batching.Encoded],
+                   fields: Sequence[str] = ("words", "pos")) -> bool:
+    """Same sentences, field by field (default: tokens only, enough for one prediction pass to
+    serve two dev sets)."""
+    return a is b or (len(a) == len(b) and all(np.array_equal(getattr(x, f), getattr(y, f))
+                                               for x, y in zip(a, b) for f in fields))
 
 
 def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, device: torch.device,
