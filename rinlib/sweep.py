@@ -114,8 +114,8 @@ def twins_of(cfg: RunConfig, configs: Sequence[RunConfig]) -> list[RunConfig]:
     if c.dataset not in SHARED_TASK_DATA:
         return []
     key = twin_key(c)
-    return [o for o in configs if o.resolved().task != c.task and o.resolved().dataset == c.dataset
-            and o.profile == cfg.profile and twin_key(o) == key]
+    return [o for o in configs if o.resolved().task != c.task and o.profile == cfg.profile
+            and twin_key(o) == key]  # the key holds the data set
 
 
 def run_one(cfg: RunConfig, *, force: bool = False, results_root: Path | None = None, progress: bool = True,
@@ -216,7 +216,8 @@ def run(configs: list[RunConfig], *, engine: str = "local", jobs: int = 1, force
                 prepared[k] = prepare(replace(cfg, progress=False))
             prep = prepared[k]
         res = run_one(cfg, force=force, results_root=results_root, progress=progress,
-                      index=(i, len(configs)), prepared=prep, twins=twins_of(cfg, configs))
+                      index=(i, len(configs)), prepared=prep,
+                      twins=twins_of(cfg, configs) if needs_data else ())
         if res is not None:
             results.append(res)
     if progress:
