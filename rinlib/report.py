@@ -103,7 +103,7 @@ def verdict(cell: pd.Series, ref: paper.Value, proxy: bool = False, reduced: boo
     if reduced:
         return "REDUCED: not comparable"
     best = max(cell["strict_F1_mean"], cell["paper_F1_mean"])
-    tol = max(x for x in (ref.std or 0.0, 0.0 if pd.isna(cell["strict_F1_std"]) else cell["strict_F1_std"]))
+    tol = max(ref.std or 0.0, 0.0 if pd.isna(cell["strict_F1_std"]) else cell["strict_F1_std"])
     gap = best - ref.mean
     n = int(cell["n_seeds"])
     word = "within paper std" if abs(gap) <= tol else ("above paper" if gap > 0 else "below paper")
