@@ -31,6 +31,7 @@ def parse_overrides(items: list[str]) -> dict:
 
 def _train(args: argparse.Namespace) -> int:
     from rinlib.config import RunConfig
+    from rinlib.data.errors import DataError
     from rinlib.runs import RunBusy, run_dir, run_lock
     from rinlib.training import train
 
@@ -39,7 +40,7 @@ def _train(args: argparse.Namespace) -> int:
     try:
         with run_lock(out):
             res = train(cfg, out, resume=not args.restart)
-    except RunBusy as e:
+    except (RunBusy, DataError) as e:  # user-facing (a busy run, a missing or bad data file): one line
         raise SystemExit(f"error: {e}") from None
     t = res.metrics["test"]
     print(f"finished {out}: selected epoch {res.metrics['selected_epoch']}, test strict F1 "

@@ -36,9 +36,11 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from rinlib.config import RunConfig
-from rinlib.metrics import (Prediction, by_category, decode_bioes, error_breakdown, match_key,
-                            paired_bootstrap, per_relation)
-from rinlib.records import Sentence, Span, Triple
+from rinlib.data.embeddings import VECTOR_STATUS, vector_status
+from rinlib.data.vocab import Vocab
+from rinlib.metrics import (PRF, Prediction, by_category, decode_bioes, error_breakdown, match_key,
+                            paired_bootstrap, per_relation, protocol_breakdown)
+from rinlib.records import Sentence, Span, Triple, anchor
 
 SYSTEMS = {"rin": "RIN", "no_interaction": "RIN w/o interaction", "no_er": "RIN w/o ER",
            "no_rc": "RIN w/o RC", "no_pos": "RIN w/o POS"}
@@ -221,6 +223,51 @@ def error_scores(runs: Sequence[RunPredictions]) -> pd.DataFrame:
         rows.append({**r.labels(), **e,
                      "fp_entity_%": 100 * e["fp_entity"] / e["fp_total"] if e["fp_total"] else np.nan,
                      "fn_entity_%": 100 * e["fn_entity"] / e["fn_total"] if e["fn_total"] else np.nan})
+    return pd.DataFrame(rows)
+
+
+def protocol_gaps(runs: Sequence[RunPredictions]) -> pd.DataFrame:
+    """Per run, :func:`rinlib.metrics.protocol_breakdown` with both F1s (percent): where the
+    authors' word-pair protocol and ``strict`` part on the same predictions."""
+    rows = []
+    for r in runs:
+        b = protocol_breakdown(r.sentences, r.predictions, r.task)
+        f1 = {p: 100 * PRF.from_counts(b[f"{g}"], b[f"{p}_pred"], b[f"{p}_correct"]).f1
+              for p, g in (("strict", "gold_triples"), ("paper", "paper_gold_keys"))}
+        rows.append({**r.labels(), "strict F1": f1["strict"], "paper F1": f1["paper"], **b})
+    return pd.DataFrame(rows)
+
+
+def run_vocab(run: RunPredictions) -> Vocab:
+    """The word vocabulary a run trained with, read from its ``model.safetensors`` (exact, even for
+    runs trained on a user's own sentences)."""
+    from rinlib.checkpoint import read_meta
+
+    return Vocab.from_dict({"itos": read_meta(run.run_dir / "model.safetensors")["words"]})
+
+
+def recall_by_vectors(runs: Sequence[RunPredictions]) -> pd.DataFrame:
+    """Strict recall of gold test triples grouped by what their anchor words' embeddings started
+    from (:data:`rinlib.data.embeddings.VECTOR_STATUS`; a triple takes the worse of its two anchors).
+
+    Why: the kit ships only part of GloVe. If that were what costs recall, the triples whose anchor
+    word full GloVe would initialise ("random init: full GloVe has a vector") should be recalled
+    worse than those whose anchors had a GloVe vector. One row per (run, group); percent."""
+    rows = []
+    for r in runs:
+        words = sorted({w for s in r.sentences for w in s.tokens})
+        status = dict(zip(words, vector_status(words, run_vocab(r), r.provenance.get("glove_coverage", {}),
+                                               r.config.word_dim)))
+        counts = {s: [0, 0] for s in VECTOR_STATUS}
+        for s, p in zip(r.sentences, r.predictions):
+            found = {match_key(t, r.task) for t in p.triples}
+            for t in s.unique_triples:
+                worst = min(VECTOR_STATUS.index(status[s.tokens[anchor(t.subj)]]),
+                            VECTOR_STATUS.index(status[s.tokens[anchor(t.obj)]]))
+                counts[VECTOR_STATUS[worst]][0] += 1
+                counts[VECTOR_STATUS[worst]][1] += match_key(t, r.task) in found
+        rows += [{**r.labels(), "anchor words": k, "n_gold": g, "n_found": c, "R": 100 * c / g if g else np.nan}
+                 for k, (g, c) in counts.items()]
     return pd.DataFrame(rows)
 
 

@@ -445,6 +445,40 @@ def error_breakdown(sentences: Sequence[Sentence], predictions: Sequence[Predict
     return dict(out)
 
 
+def protocol_breakdown(sentences: Sequence[Sentence], predictions: Sequence[Prediction], task: str) -> dict[str, int]:
+    """Counts that say why the ``paper`` protocol's F1 differs from ``strict`` on the same output.
+
+    * ``gold_triples``: unique gold triples (strict's gold); ``paper_gold_keys``: the paper's gold
+      keys, fewer when a repeated anchor word folds two triples onto one first-occurrence key;
+      ``paper_gold_diagonal``: those with ``i == j`` (exact match can never find them: the
+      authors' pair builder skips the diagonal).
+    * ``strict_pred`` / ``strict_correct`` and ``paper_pred`` / ``paper_correct``.
+    * ``paper_pred_off_anchor``: predicted keys with ``i`` or ``j`` not the anchor of a decoded
+      span; the paper protocol scores them, strict decoding drops them.
+    * ``paper_pred_entity_miss`` (exact): predicted keys that can never match, because ``i == j``
+      or a word is not the end of an exactly tagged gold entity; ``paper_pred_diagonal``: predicted
+      keys with ``i == j``.
+    """
+    strict_gold, strict_pred, _ = _protocol_sets(sentences, predictions, task, "strict")
+    paper_gold, paper_pred, _ = _protocol_sets(sentences, predictions, task, "paper")
+    out = Counter({k: 0 for k in ("gold_triples", "paper_gold_keys", "paper_gold_diagonal", "strict_pred",
+                                  "strict_correct", "paper_pred", "paper_correct", "paper_pred_off_anchor",
+                                  "paper_pred_entity_miss", "paper_pred_diagonal")})
+    for p, sg, sp, pg, pp in zip(predictions, strict_gold, strict_pred, paper_gold, paper_pred):
+        anchors = {anchor(s) for s in decode_bioes(p.tags)}
+        out["gold_triples"] += len(sg)
+        out["strict_pred"] += len(sp)
+        out["strict_correct"] += len(sg & sp)
+        out["paper_gold_keys"] += len(pg)
+        out["paper_gold_diagonal"] += sum(k[0] == k[1] for k in pg)
+        out["paper_pred"] += len(pp)
+        out["paper_correct"] += len(pg & pp)
+        out["paper_pred_off_anchor"] += sum(k[0] not in anchors or k[1] not in anchors for k in pp)
+        out["paper_pred_entity_miss"] += sum(len(k) == 4 for k in pp)
+        out["paper_pred_diagonal"] += sum(k[0] == k[1] for k in pp)
+    return dict(out)
+
+
 # --------------------------------------------------------------------------- significance
 
 def paired_bootstrap(gold: Sequence[Iterable], pred_a: Sequence[Iterable], pred_b: Sequence[Iterable], task: str,

@@ -14,7 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rinlib import paper, plotting, sweep
+from rinlib import analysis, paper, plotting, sweep
+from rinlib.checkpoint import CheckpointError
+from rinlib.data.embeddings import VECTOR_STATUS
+from rinlib.data.errors import DataError
 from rinlib.io import atomic_write_text
 from rinlib.profiles import PROFILES, describe
 from rinlib.runs import results_root
@@ -33,6 +36,10 @@ DEVIATIONS = [
     "**NYT: no training split.** The 56,195-sentence NYT train file is not shipped; real NYT rows stay empty "
     "until a user provides it (`RIN_NYT_TRAIN`, `RIN_NYT_EXACT_TRAIN`). `nyt-proxy` rows train on 4,500 NYT "
     "dev sentences (499 for model selection) and test on NYT test: a proxy, never the paper's setting.",
+    "**NYT10 / NYT11 (the paper's supplement): not run.** Their training splits are not shipped (only dev and "
+    "test are), and the supplement's numbers are not in the paper text. With the file: `RIN_NYT10_TRAIN=<train.json> "
+    "python -m rinlib train dataset=nyt10 task=exact seed=1 profile=full` (`nyt11`: `RIN_NYT11_TRAIN`; "
+    "checksums in `data/README.md`).",
     "**Two protocols.** `strict` decodes BIOES spans and scores triples (the kit's headline); `paper` is the "
     "authors' word-pair evaluation (first occurrence of a last word, no entity decoding for partial match). "
     "Both are shown; the gap is measured against the paper's number either way.",
@@ -146,6 +153,64 @@ def run_times(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
     return out.sort_values("run").reset_index(drop=True)
 
 
+def table1_runs(results: pd.DataFrame, profile: str = "full") -> list[str]:
+    """Run directories of a profile's Table 1 cells (RIN at Table 3's K and w/o interaction) that
+    were scored on a real test set (the kit's data sets and the labelled NYT proxy)."""
+    if results.empty:
+        return []
+    r = results[results["profile"] == profile]
+    keep = [(v == "no_interaction" and k == 0) or (v == "rin" and k == plotting.table3_k(ds, t))
+            for ds, t, v, k in zip(r["dataset"], r["task"], r["variant"], r["K"])]
+    return sorted(r.loc[keep, "run_dir"])
+
+
+def _vector_lines(rec: pd.DataFrame, keys: list[str]) -> list[str]:
+    """The word-vector table (mean over seeds) and one generated sentence per system."""
+    summ = rec.groupby(keys + ["anchor words"], sort=False).agg(
+        n_gold=("n_gold", "mean"), R=("R", "mean"), n_seeds=("seed", "nunique")).reset_index()
+    lines = [plotting.markdown(summ.round(1)), ""]
+    for (ds, task, system), g in summ.groupby(keys, sort=False):
+        by = dict(zip(g["anchor words"], g["R"]))
+        affected, vec = by.get(VECTOR_STATUS[1]), by.get(VECTOR_STATUS[3])
+        if affected is None or vec is None or np.isnan(affected) or np.isnan(vec):
+            continue
+        word = "lower" if affected < vec else "not lower"
+        lines.append(f"- {ds} {task} {system}: recall {affected:.1f} where full GloVe would change an anchor "
+                     f"word vs {vec:.1f} where both anchors had a GloVe vector: {word}.")
+    return lines
+
+
+def investigations(runs: list[analysis.RunPredictions]) -> list[str]:
+    """Markdown lines of the checks behind the gaps, computed from runs' test predictions (the
+    report passes the full Table 1 runs): recall by what the anchor words' embeddings started from
+    (the GloVe deviation), and where the authors' word-pair protocol parts from ``strict``."""
+    if not runs:
+        return []
+    keys = ["dataset", "task", "system"]
+    lines = ["", "## Looking for the gaps (computed from the Table 1 runs' test predictions)", "",
+             "### Word vectors", "",
+             "Strict recall of gold test triples, grouped by what the embeddings of their two anchor words "
+             "started from (a triple takes the worse anchor: first row worst); mean over seeds. If the partial "
+             "GloVe file cost recall, the row 'random init: full GloVe has a vector' (the words a full GloVe "
+             "file would change) would sit below 'GloVe vector'.", ""]
+    try:
+        lines += _vector_lines(analysis.recall_by_vectors(runs), keys)
+    except (CheckpointError, DataError) as e:  # a run without its model file or GloVe file
+        lines.append(f"Not computed: {e}")
+    lines += ["", "### Protocols", "",
+              "Counts summed over seeds. `paper_pred_off_anchor`: predicted word pairs at words that are not the "
+              "last word of a decoded entity (the paper protocol scores them, strict drops them). "
+              "`paper_pred_entity_miss` (exact): predicted pairs that can never match, because a word is not the "
+              "end of an exactly tagged gold entity or i = j. `paper_gold_diagonal`: gold keys with subject and "
+              "object on one word, which the authors' exact evaluation can never find.", ""]
+    gaps = analysis.protocol_gaps(runs)
+    counts = [c for c in gaps.columns if c not in keys + ["seed", "strict F1", "paper F1"]]
+    tab = gaps.groupby(keys, sort=False).agg({"strict F1": "mean", "paper F1": "mean", "seed": "nunique",
+                                              **{c: "sum" for c in counts}}).reset_index()
+    lines.append(plotting.markdown(tab.rename(columns={"seed": "n_seeds"}).round(1)))
+    return lines
+
+
 def build(profile: str, root: Path | None = None) -> str:
     """The report's Markdown: the ``full`` runs, the asked profile and the ``quick`` runs
     (the latter left out of a smoke report, whose numbers mean nothing anyway)."""
@@ -178,6 +243,8 @@ def build(profile: str, root: Path | None = None) -> str:
               "## Figure 3 points (F1 vs K, strict)", ""]
     f3 = plotting.figure3_data(results, profiles)
     lines.append(plotting.markdown(f3.round(1)) if not f3.empty else "No Figure 3 runs yet.")
+    if "full" in profiles:
+        lines += investigations(analysis.load_runs(table1_runs(results)))
     lines += ["", "## Known deviations from the paper's setting", ""]
     lines += [f"- {d.format(glove=_glove(results))}" for d in DEVIATIONS]
     if "quick" in profiles:

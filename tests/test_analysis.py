@@ -80,6 +80,22 @@ def test_category_scores_add_up_to_the_runs_metrics(runs):
     assert df["F1"].between(0, 100).all()
 
 
+def test_protocol_gaps_and_recall_by_vectors_agree_with_the_runs_metrics(runs):
+    gaps = analysis.protocol_gaps(runs)
+    for r, (_, row) in zip(runs, gaps.iterrows()):
+        test = r.metrics["test"]
+        assert (row["strict_pred"], row["strict_correct"]) == (test["strict"]["n_pred"], test["strict"]["n_correct"])
+        assert (row["paper_pred"], row["paper_correct"]) == (test["paper"]["n_pred"], test["paper"]["n_correct"])
+        assert row["strict F1"] == pytest.approx(100 * test["strict"]["f1"])
+    rec = analysis.recall_by_vectors(runs)
+    assert len(rec) == 4 * len(runs)  # every status group, also empty ones
+    for r in runs:
+        part = rec[(rec["system"] == r.system) & (rec["seed"] == r.seed)]
+        test = r.metrics["test"]["strict"]
+        assert part["n_gold"].sum() == test["n_gold"] and part["n_found"].sum() == test["n_correct"]
+    assert rec["R"].dropna().between(0, 100).all()
+
+
 def test_summary_is_mean_and_std_over_seeds(runs):
     df = analysis.category_scores(runs)
     s = analysis.summarize(df, ["dataset", "task", "system", "category"])
@@ -180,3 +196,21 @@ def test_plot_and_provenance(runs, tmp_path):
     prov = json.loads(out.with_suffix(".provenance.json").read_text())
     assert prov["seeds"] == [1, 2] and prov["reduced"] and prov["protocol"] == "strict"
     assert analysis.caption(runs).startswith("REDUCED (test profile)")
+
+
+def test_report_investigations_from_runs(runs, tmp_path):
+    import pandas as pd
+
+    from rinlib import report
+
+    text = "\n".join(report.investigations(runs))
+    assert "### Word vectors" in text and "### Protocols" in text
+    assert text.count("| webnlg | exact | RIN |") == 4 + 1  # four vector groups, one protocol row
+    assert report.investigations([]) == []
+    from dataclasses import replace  # a run whose model file is gone: the vector check says so, the rest renders
+    text = "\n".join(report.investigations([replace(runs[0], run_dir=tmp_path)]))
+    assert "Not computed:" in text and "model file not found" in text and "### Protocols" in text
+    frame = pd.DataFrame({"profile": ["full", "full", "full", "quick"], "dataset": ["webnlg"] * 4,
+                          "task": ["exact"] * 4, "variant": ["rin", "rin", "no_interaction", "rin"],
+                          "K": [3, 2, 0, 3], "run_dir": ["a", "b", "c", "d"]})
+    assert report.table1_runs(frame) == ["a", "c"]  # Table 3's K (exact WebNLG: 3) and K = 0, full only

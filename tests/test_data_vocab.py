@@ -59,3 +59,19 @@ def test_wrong_dimension_names_file_line_and_field(monkeypatch):
     monkeypatch.setenv("RIN_GLOVE", str(FIX / "bad" / "glove_wrong_dim.txt"))
     with pytest.raises(DataError, match=r"glove_wrong_dim.txt: record line 2, field vector of 'bean'.*3 values"):
         load_word_vectors(build_word_vocab(TRAIN), dim=4)
+
+
+def test_vector_status_of_each_word_checks_the_runs_glove_file():
+    from rinlib.data.embeddings import VECTOR_STATUS, vector_status
+    from rinlib.io import sha256_file
+
+    glove = FIX / "glove_tiny.txt"
+    cov = {"glove_file": str(glove), "glove_sha256": sha256_file(glove)}
+    vocab = Vocab(["Bean", "astronaut", "Xqzvw"])
+    got = vector_status(["Bean", "astronaut", "Xqzvw", "Moon"], vocab, cov, dim=4)
+    assert got == [VECTOR_STATUS[3],  # lower-cased lookup in the run's file
+                   VECTOR_STATUS[1],  # in the train vocabulary, random row, full GloVe has it
+                   VECTOR_STATUS[2],  # random row under any GloVe
+                   VECTOR_STATUS[0]]  # not a train word: <unk>
+    with pytest.raises(DataError, match="GloVe file this run was trained with"):
+        vector_status(["Bean"], vocab, {**cov, "glove_sha256": "0" * 64}, dim=4)

@@ -7,7 +7,7 @@ import pytest
 from rinlib.metrics import (
     PAPER_ENTITY_MISS, PRF, Prediction, by_category, decode_bioes, error_breakdown, evaluate, match_key,
     overlap_category, paired_bootstrap, paper_gold_tags, paper_right_entity_ends, per_relation, prf,
-    triples_paper, triples_strict,
+    protocol_breakdown, triples_paper, triples_strict,
 )
 from rinlib.records import Sentence, Triple
 
@@ -244,6 +244,25 @@ def test_per_relation_counts():
     assert list(df.index) == ["r1", "born_in", "r3", "r2", "met"]  # by n_gold, then n_pred, then name
     assert list(per_relation(sents, preds, "partial", top=2).index) == ["r1", "born_in"]
     assert per_relation(sents, preds, "exact", protocol="paper").loc["born_in", "n_correct"] == 0
+
+
+@pytest.mark.parametrize("task, expected", [
+    # exact: the diagonal and the off-anchor pair can never match under the authors' protocol
+    ("exact", dict(paper_pred=3, paper_correct=1, paper_pred_entity_miss=2)),
+    # partial: no entity check, so the diagonal key matches; the off-anchor pair is just wrong
+    ("partial", dict(paper_pred=3, paper_correct=2, paper_pred_entity_miss=0)),
+])
+def test_protocol_breakdown_by_hand(task, expected):
+    s = Sentence("x", "Addis Ababa in Ethiopia .".split(),
+                 [T((0, 2), "country", (3, 4)), T((3, 4), "self", (3, 4))])
+    p = Prediction(["B", "E", "O", "S", "O"],
+                   [(1, 3, "country", 0.9), (3, 3, "self", 0.8), (2, 3, "country", 0.7), (0, 3, "country", 0.2)])
+    b = protocol_breakdown([s], [p], task)
+    assert b == {"gold_triples": 2, "paper_gold_keys": 2, "paper_gold_diagonal": 1, "strict_pred": 2,
+                 "strict_correct": 2, "paper_pred_off_anchor": 1, "paper_pred_diagonal": 1, **expected}
+    ev = evaluate([s], [p], task)  # the counts are the ones the protocols score
+    assert (ev["paper"].n_pred, ev["paper"].n_correct) == (b["paper_pred"], b["paper_correct"])
+    assert (ev["strict"].n_pred, ev["strict"].n_correct) == (b["strict_pred"], b["strict_correct"])
 
 
 def test_error_breakdown():

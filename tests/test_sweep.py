@@ -146,6 +146,13 @@ def test_train_cli_refuses_a_run_another_process_is_training(tmp_path: Path) -> 
         main(["train", "--out", str(out), "dataset=webnlg", "epochs=1"])
 
 
+def test_train_cli_names_a_missing_training_file_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    from rinlib.__main__ import main
+    monkeypatch.delenv("RIN_NYT10_TRAIN", raising=False)
+    with pytest.raises(SystemExit, match=r"^error: .*RIN_NYT10_TRAIN.*059278e729004f4b7ff79aa6ccd2065f1c44f9d3"):
+        main(["train", "--out", str(tmp_path / "run"), "dataset=nyt10", "task=exact", "epochs=1"])
+
+
 def _real_tiny(task: str) -> RunConfig:
     """A config on a small subset of the shipped WebNLG data (sweeps prepare data themselves)."""
     return RunConfig(dataset="webnlg", task=task, K=1, seed=1, max_train=20, max_dev=10, epochs=2, lr=1e-2,

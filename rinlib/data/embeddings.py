@@ -107,6 +107,39 @@ def load_word_vectors(vocab: Vocab, glove_path: str | Path | None = None, dim: i
     return matrix, cov
 
 
+VECTOR_STATUS = ("<unk>: not in the train vocabulary", "random init: full GloVe has a vector",
+                 "random init: in no GloVe", "GloVe vector")
+"""What a word's embedding started from, worst first (:func:`vector_status`)."""
+
+
+def vector_status(words: Sequence[str], train_vocab: Vocab, coverage: dict[str, Any], dim: int = 100) -> list[str]:
+    """For each word, what its embedding row started from in a run (one of :data:`VECTOR_STATUS`).
+
+    ``coverage`` is the run's saved coverage dict (provenance ``glove_coverage``): the GloVe file
+    it names is read again, after checking its sha256, so the status is that of the vectors the
+    run really had; the shipped partial file is used when the run's path no longer exists but
+    the checksum matches it. Why: it lets an analysis ask whether the words full GloVe would
+    initialise (the kit's known deviation) are the ones the model gets wrong.
+    """
+    sha = coverage.get("glove_sha256")
+    path = next((p for p in (Path(coverage.get("glove_file", "")), PARTIAL_GLOVE)
+                 if p.is_file() and sha256_file(p) == sha), None)
+    if path is None:
+        raise DataError(f"the GloVe file this run was trained with (sha256 {sha}) is not here",
+                        file=coverage.get("glove_file", "?"))
+    vecs = read_glove(path, dim, {w.lower() for w in train_vocab.itos[2:]})
+    full = _glove_words()
+    out = []
+    for w in words:
+        if w not in train_vocab:
+            out.append(VECTOR_STATUS[0])
+        elif w.lower() in vecs:
+            out.append(VECTOR_STATUS[3])
+        else:
+            out.append(VECTOR_STATUS[1] if w.lower() in full else VECTOR_STATUS[2])
+    return out
+
+
 def coverage_line(cov: dict[str, Any]) -> str:
     """One printable line summarising a coverage dict (for logs and run_all output)."""
     line = (f"GloVe coverage ({Path(cov['glove_file']).name}): vocab {cov['covered']}/{cov['vocab_size']}"
