@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import subprocess
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -14,12 +15,23 @@ import rinlib
 REPO = Path(__file__).resolve().parent.parent
 
 
-def git_commit() -> str:
-    """HEAD commit of the kit's repository, suffixed ``-dirty`` when tracked files changed."""
+OUTPUTS = ("results", "models")
+"""Folders the kit writes into while it runs: changes there do not make the code "dirty"."""
+
+
+@lru_cache(maxsize=None)
+def git_commit(repo: Path = REPO) -> str:
+    """HEAD commit of the kit's repository, suffixed ``-dirty`` when tracked files outside
+    :data:`OUTPUTS` changed.
+
+    Read once per process and then remembered: the code a long training process runs is the code
+    it imported when it started, not whatever is checked out when it finishes hours later (a run
+    whose own files change as it trains, under ``results/``, is not a code change either)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
                               check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                *(f":(exclude){d}" for d in OUTPUTS)], cwd=repo,
                                capture_output=True, text=True, check=True).stdout.strip()
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):

@@ -146,7 +146,7 @@ def run_times(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
         "still improving": [("yes" if (not early and sel > mx - 10) else "")
                             for sel, mx, early in zip(r["selected_epoch"], r["max_epochs"],
                                                       r.get("stopped_early", [False] * len(r)))],
-        "device": r["device_name"],
+        "device": r["trained_on"] if "trained_on" in r else r["device_name"],
         "shared training": [", ".join(str((Path(d) / x).resolve()).split(f"/runs/{profile}/")[-1] for x in (v or []))
                             if isinstance(v, list) else ""
                             for d, v in zip(r["run_dir"], r.get("shared_training_with", [None] * len(r)))]})

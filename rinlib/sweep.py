@@ -229,11 +229,27 @@ def _flat(prefix: str, d: dict[str, Any]) -> dict[str, Any]:
     return {f"{prefix}_{k}": v for k, v in d.items() if k in ("precision", "recall", "f1")}
 
 
+def trained_on(prov: dict) -> str:
+    """The machines a run's epochs ran on, from its provenance: ``device_name`` for a run trained on
+    one, else ``"A (epochs 1-101), B (epochs 102+)"`` from the ``trained_by`` sessions, so that
+    the epoch times of a run resumed on another machine are read against the right one."""
+    sessions = prov.get("trained_by", [])
+    machines = [s.get("device_name", "machine not recorded") for s in sessions]  # kits before 2026-11-25
+    if len(set(machines)) < 2:
+        return prov.get("device_name") or ""
+    spans: list[tuple[str, int]] = []  # (machine, first epoch), consecutive sessions on one machine merged
+    for s, machine in zip(sessions, machines):
+        if not spans or spans[-1][0] != machine:
+            spans.append((machine, int(s["from_epoch"])))
+    return ", ".join(f"{d} (epochs {e}-{spans[k + 1][1] - 1})" if k + 1 < len(spans) else f"{d} (epochs {e}+)"
+                     for k, (d, e) in enumerate(spans))
+
+
 def collect(results_root: Path | None = None, profile: str | None = None) -> pd.DataFrame:
     """One row per finished run (a ``metrics.json`` exists) under ``<results>/runs[/<profile>]``.
 
     Columns: config fields, ``{dev,test}_{strict,paper}_{precision,recall,f1}`` (fractions),
-    ``selected_epoch``, ``epochs_run``, ``max_epochs``, provenance (``commit``, ``device_name``,
+    ``selected_epoch``, ``epochs_run``, ``max_epochs``, provenance (``commit``, ``device_name``, ``trained_on``,
     ``wall_time_s``, ``mean_epoch_time_s``, ``glove_*``) and ``run_dir``.
     """
     root = Path(results_root) if results_root else default_results_root()
@@ -252,7 +268,7 @@ def collect(results_root: Path | None = None, profile: str | None = None) -> pd.
                 row.update(_flat(f"{split}_{proto}", m[split][proto]))
         row.update(selected_epoch=m.get("selected_epoch"), epochs_run=m.get("epochs_run"),
                    max_epochs=m.get("max_epochs"), stopped_early=m.get("stopped_early"), shared_training_with=m.get("shared_training_with") or [],
-                   commit=prov.get("commit"), device_name=prov.get("device_name"),
+                   commit=prov.get("commit"), device_name=prov.get("device_name"), trained_on=trained_on(prov),
                    wall_time_s=prov.get("wall_time_s"), mean_epoch_time_s=prov.get("mean_epoch_time_s"),
                    **{f"glove_{k}": v for k, v in cov.items() if isinstance(v, (int, float, str))},
                    run_dir=str(out))

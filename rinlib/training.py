@@ -340,12 +340,14 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
         for m in members:
             for stale in ("metrics.json", "model.safetensors"):
                 (m.out / stale).unlink(missing_ok=True)
-    code = provenance.git_commit()  # the code that trains from here on (a resumed run may span several)
+    # the code and the machine that train from here on: a resumed run may span several, and its epoch
+    # times mean something only per machine
+    session = {"commit": provenance.git_commit(), "device_name": provenance.device_name(device)}
     for m in members:
         m.cfg.save(m.out / "config.yaml")
         sessions = m.state.setdefault("trained_by", [])
-        if not sessions or sessions[-1]["commit"] != code:
-            sessions.append({"commit": code, "from_epoch": trained + 1})
+        if not sessions or {k: sessions[-1].get(k) for k in session} != session:
+            sessions.append({**session, "from_epoch": trained + 1})
     dev_enc = [encode(m.prep.dev, m.prep.words, m.prep.pos, m.prep.relations) for m in members]
     # members whose dev sets hold the same sentences share one prediction pass per epoch
     dev_group = [next(g for g in range(k + 1) if _same_encoding(dev_enc[g], dev_enc[k])) for k in range(len(members))]
@@ -447,7 +449,7 @@ def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, d
                # relative to this run's directory, so the results tree can move
                "shared_training_with": [os.path.relpath(d, out) for d in shared_with], **results}
     prov = provenance.collect(device)
-    prov.update(trained_by=state.get("trained_by", []),  # commits that ran the epochs (resumes)
+    prov.update(trained_by=state.get("trained_by", []),  # commits and machines that ran the epochs (resumes)
                 dataset_info=prep.info, glove_coverage=prep.coverage, n_train=len(prep.train),
                 n_dev=len(prep.dev), n_test=len(test),
                 # all epochs, across resumed sessions (this call alone may have trained none)

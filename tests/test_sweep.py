@@ -52,6 +52,20 @@ def test_configs_for_deduplicates_shared_runs() -> None:
     assert len(keys) == len(set(keys)) == 4 + 3  # Figure 3 (K = 0, Table 3's K) is all Table 1 runs
 
 
+def test_trained_on_names_each_machine_with_its_epochs() -> None:
+    from rinlib.sweep import trained_on
+
+    one = {"device_name": "CPU A", "trained_by": [{"commit": "a", "device_name": "CPU A", "from_epoch": 1},
+                                                  {"commit": "b", "device_name": "CPU A", "from_epoch": 40}]}
+    assert trained_on(one) == "CPU A"
+    moved = {"device_name": "GPU", "trained_by": [{"commit": "a", "from_epoch": 1},  # written before machines were
+                                                  {"commit": "b", "device_name": "CPU A", "from_epoch": 50},
+                                                  {"commit": "c", "device_name": "CPU A", "from_epoch": 80},
+                                                  {"commit": "c", "device_name": "GPU", "from_epoch": 101}]}
+    assert trained_on(moved) == "machine not recorded (epochs 1-49), CPU A (epochs 50-100), GPU (epochs 101+)"
+    assert trained_on({}) == ""
+
+
 def test_local_engine_refuses_jobs() -> None:
     with pytest.raises(sweep.SweepError, match="needs engine='ray'"):
         sweep.run([], jobs=2)

@@ -60,6 +60,26 @@ def test_resume_after_interruption_gives_the_uninterrupted_result(tmp_path):
     pd.testing.assert_frame_equal(full.history.drop(columns=["train_time_s", "epoch_time_s"]),
                                   resumed.history.drop(columns=["train_time_s", "epoch_time_s"]))
     assert full.metrics["test"] == resumed.metrics["test"]
+    trained_by = json.loads((tmp_path / "cut" / "provenance.json").read_text())["trained_by"]
+    assert [s["from_epoch"] for s in trained_by] == [1]  # same code, same machine: one session
+
+
+def test_provenance_names_each_machine_a_resumed_run_trained_on(tmp_path, monkeypatch):
+    from rinlib import provenance
+
+    cfg = tiny_config(epochs=2, seed=5)
+
+    def stop_after_one(row):
+        if row["epoch"] == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, tmp_path, prepared=tiny_prepared(cfg), on_epoch=stop_after_one)
+    here = provenance.device_name("cpu")
+    monkeypatch.setattr(provenance, "device_name", lambda device="cpu": "Another CPU (1 threads)")
+    train(cfg, tmp_path, prepared=tiny_prepared(cfg))
+    trained_by = json.loads((tmp_path / "provenance.json").read_text())["trained_by"]
+    assert [(s["device_name"], s["from_epoch"]) for s in trained_by] == [(here, 1), ("Another CPU (1 threads)", 2)]
 
 
 def test_schedule_can_be_extended_without_retraining(tmp_path):

@@ -1,0 +1,34 @@
+"""Provenance: the commit recorded beside a result says which code produced it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from rinlib.provenance import git_commit
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=repo,
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_commit_is_dirty_only_for_code_changes_and_read_once_per_process(tmp_path: Path) -> None:
+    read = git_commit.__wrapped__  # the uncached reader
+    for f in ("rinlib/model.py", "results/runs/x/history.csv", "models/m.json"):
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f).write_text("1\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "c")
+    head = _git(tmp_path, "rev-parse", "HEAD")
+    assert git_commit(tmp_path) == read(tmp_path) == head
+    # a run writing its own files (history, checkpoint, shipped model) does not change the code
+    (tmp_path / "results/runs/x/history.csv").write_text("1\n2\n")
+    (tmp_path / "models/m.json").write_text("{}\n")
+    assert read(tmp_path) == head
+    (tmp_path / "rinlib/model.py").write_text("2\n")
+    assert read(tmp_path) == head + "-dirty"
+    # a process keeps the commit it started with: its code was imported then
+    assert git_commit(tmp_path) == head
+    assert read(tmp_path / "nowhere") == "unknown"
