@@ -8,6 +8,7 @@ Why generated: a hand-written report drifts from the results; this one is rebuil
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -117,13 +118,21 @@ def verdict(cell: pd.Series, ref: paper.Value, proxy: bool = False, reduced: boo
     return f"{word} ({gap:+.1f}{', 1 seed' if n == 1 else ''})"
 
 
-def _median_epoch_s(run_dir: Path, mean: float) -> float:
-    """Median epoch time from the run's history (robust to epochs slowed by other jobs); the
+def _median_epoch_s(run_dir: Path, mean: float) -> str:
+    """Median epoch time from the run's history (robust to epochs slowed by other jobs), one per
+    machine where a resumed run moved (``"epochs 1-101: 44.1; epochs 102+: 95.3"``); the
     provenance mean where the history cannot be read."""
     try:
-        return float(pd.read_csv(run_dir / "history.csv")["epoch_time_s"].median())
+        times = pd.read_csv(run_dir / "history.csv").set_index("epoch")["epoch_time_s"]
     except (OSError, KeyError, pd.errors.ParserError):
-        return float(mean)
+        return f"{float(mean):.1f}"
+    prov_path = run_dir / "provenance.json"
+    spans = sweep.machine_spans(json.loads(prov_path.read_text())) if prov_path.exists() else []
+    if len(spans) < 2:
+        return f"{times.median():.1f}"
+    ends = [e - 1 for _, e in spans[1:]] + [int(times.index.max())]
+    return "; ".join(f"{label}: {times.loc[start:end].median():.1f}"
+                     for (_, start), end, label in zip(spans, ends, sweep.span_labels(spans)))
 
 
 def run_times(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
@@ -137,7 +146,7 @@ def run_times(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
     out = pd.DataFrame({
         "run": [str(Path(d)).split(f"/runs/{profile}/")[-1] for d in r["run_dir"]],
         "epochs run": r["epochs_run"].astype(int), "selected": r["selected_epoch"].astype(int),
-        "median epoch s": [round(_median_epoch_s(Path(d), m), 1) for d, m in zip(r["run_dir"], r["mean_epoch_time_s"])],
+        "median epoch s": [_median_epoch_s(Path(d), m) for d, m in zip(r["run_dir"], r["mean_epoch_time_s"])],
         "total min": (r["wall_time_s"].astype(float) / 60).round(1),
         "dev strict F1": (100 * r["dev_strict_f1"].astype(float)).round(1),
         "test strict F1": (100 * r["test_strict_f1"].astype(float)).round(1),

@@ -229,20 +229,32 @@ def _flat(prefix: str, d: dict[str, Any]) -> dict[str, Any]:
     return {f"{prefix}_{k}": v for k, v in d.items() if k in ("precision", "recall", "f1")}
 
 
-def trained_on(prov: dict) -> str:
-    """The machines a run's epochs ran on, from its provenance: ``device_name`` for a run trained on
-    one, else ``"A (epochs 1-101), B (epochs 102+)"`` from the ``trained_by`` sessions, so that
-    the epoch times of a run resumed on another machine are read against the right one."""
-    sessions = prov.get("trained_by", [])
-    machines = [s.get("device_name", "machine not recorded") for s in sessions]  # kits before 2026-11-25
-    if len(set(machines)) < 2:
-        return prov.get("device_name") or ""
-    spans: list[tuple[str, int]] = []  # (machine, first epoch), consecutive sessions on one machine merged
-    for s, machine in zip(sessions, machines):
+def machine_spans(prov: dict) -> list[tuple[str, int]]:
+    """``(machine, first epoch)`` per stretch of a run's epochs trained on one machine, from the
+    provenance's ``trained_by`` sessions (consecutive sessions on one machine merged); sessions
+    written before the kit recorded machines say "machine not recorded"."""
+    spans: list[tuple[str, int]] = []
+    for s in prov.get("trained_by", []):
+        machine = s.get("device_name", "machine not recorded")
         if not spans or spans[-1][0] != machine:
             spans.append((machine, int(s["from_epoch"])))
-    return ", ".join(f"{d} (epochs {e}-{spans[k + 1][1] - 1})" if k + 1 < len(spans) else f"{d} (epochs {e}+)"
-                     for k, (d, e) in enumerate(spans))
+    return spans
+
+
+def span_labels(spans: list[tuple[str, int]]) -> list[str]:
+    """``"epochs 1-101"``, ``"epochs 102+"``: the epochs of each span of :func:`machine_spans`."""
+    return [f"epochs {e}-{spans[k + 1][1] - 1}" if k + 1 < len(spans) else f"epochs {e}+"
+            for k, (_, e) in enumerate(spans)]
+
+
+def trained_on(prov: dict) -> str:
+    """The machines a run's epochs ran on: ``device_name`` for a run trained on one, else
+    ``"A (epochs 1-101), B (epochs 102+)"``, so that the epoch times of a run resumed on another
+    machine are read against the right one."""
+    spans = machine_spans(prov)
+    if len(spans) < 2:
+        return prov.get("device_name") or ""
+    return ", ".join(f"{m} ({label})" for (m, _), label in zip(spans, span_labels(spans)))
 
 
 def collect(results_root: Path | None = None, profile: str | None = None) -> pd.DataFrame:

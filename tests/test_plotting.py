@@ -104,3 +104,16 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
     times = report.run_times(res)
     assert list(times["run"]) == ["webnlg/partial/rin/K2/seed1"] and times.loc[0, "total min"] == 10.0
     assert times.loc[0, "test strict F1"] == 86.0 and times.loc[0, "still improving"] == "yes"  # epoch 6 of 7
+
+
+def test_median_epoch_time_is_given_per_machine_of_a_resumed_run(tmp_path) -> None:
+    import json
+
+    from rinlib import report
+    pd.DataFrame({"epoch": [1, 2, 3, 4, 5], "epoch_time_s": [10.0, 12.0, 11.0, 30.0, 50.0]}).to_csv(
+        tmp_path / "history.csv", index=False)
+    assert report._median_epoch_s(tmp_path, 99.0) == "12.0"  # no provenance: one machine
+    (tmp_path / "provenance.json").write_text(json.dumps({"trained_by": [
+        {"commit": "a", "device_name": "CPU A", "from_epoch": 1}, {"commit": "b", "device_name": "CPU B", "from_epoch": 4}]}))
+    assert report._median_epoch_s(tmp_path, 99.0) == "epochs 1-3: 11.0; epochs 4+: 40.0"
+    assert report._median_epoch_s(tmp_path / "gone", 99.0) == "99.0"
