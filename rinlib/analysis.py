@@ -232,8 +232,8 @@ def protocol_gaps(runs: Sequence[RunPredictions]) -> pd.DataFrame:
     rows = []
     for r in runs:
         b = protocol_breakdown(r.sentences, r.predictions, r.task)
-        f1 = {p: 100 * PRF.from_counts(b[f"{g}"], b[f"{p}_pred"], b[f"{p}_correct"]).f1
-              for p, g in (("strict", "gold_triples"), ("paper", "paper_gold_keys"))}
+        f1 = {p: 100 * PRF.from_counts(b[gold], b[f"{p}_pred"], b[f"{p}_correct"]).f1
+              for p, gold in (("strict", "gold_triples"), ("paper", "paper_gold_keys"))}
         rows.append({**r.labels(), "strict F1": f1["strict"], "paper F1": f1["paper"], **b})
     return pd.DataFrame(rows)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,13 @@ def read_glove(path: Path, dim: int, wanted: set[str] | None = None) -> dict[str
     return out
 
 
-def _glove_words(path: Path = GLOVE_WORDLIST) -> set[str]:
+@lru_cache(maxsize=1)
+def _glove_words(path: Path = GLOVE_WORDLIST) -> frozenset[str]:
+    """The 400k GloVe words, read once per process (every run's coverage and every report's
+    vector check ask for them)."""
     if not path.is_file():
         raise DataError("GloVe word list not found (shipped in data/embeddings/)", file=path)
-    return set(path.read_text(encoding="utf-8").split("\n")) - {""}
+    return frozenset(path.read_text(encoding="utf-8").split("\n")) - {""}
 
 
 def load_word_vectors(vocab: Vocab, glove_path: str | Path | None = None, dim: int = 100,
