@@ -53,6 +53,8 @@ def test_shipped_glove_is_the_default(monkeypatch):
     monkeypatch.delenv("RIN_GLOVE", raising=False)
     _, cov = load_word_vectors(build_word_vocab(TRAIN), verbose=False)
     assert cov["glove_file"].endswith("glove.6B.100d.top2716.txt") and cov["glove_words_loaded"] >= 4  # is, an, on, .
+    # recorded relative to the kit: the provenance of a committed run reads the same on every clone
+    assert cov["glove_file"] == "data/embeddings/glove.6B.100d.top2716.txt"
 
 
 def test_wrong_dimension_names_file_line_and_field(monkeypatch):
@@ -66,9 +68,9 @@ def test_vector_status_of_each_word_checks_the_runs_glove_file():
     from rinlib.io import sha256_file
 
     glove = FIX / "glove_tiny.txt"
-    cov = {"glove_file": str(glove), "glove_sha256": sha256_file(glove)}
+    cov = {"glove_file": str(glove.relative_to(FIX.parents[2])), "glove_sha256": sha256_file(glove)}
     vocab = Vocab(["Bean", "astronaut", "Xqzvw"])
-    got = vector_status(["Bean", "astronaut", "Xqzvw", "Moon"], vocab, cov, dim=4)
+    got = vector_status(["Bean", "astronaut", "Xqzvw", "Moon"], vocab, cov, dim=4)  # kit-relative path found
     assert got == [VECTOR_STATUS[3],  # lower-cased lookup in the run's file
                    VECTOR_STATUS[1],  # in the train vocabulary, random row, full GloVe has it
                    VECTOR_STATUS[2],  # random row under any GloVe

@@ -24,6 +24,7 @@ from rinlib.data.vocab import Vocab
 from rinlib.records import Sentence
 
 EMB_DIR = DATA_DIR / "embeddings"
+KIT_ROOT = DATA_DIR.parent
 PARTIAL_GLOVE = EMB_DIR / "glove.6B.100d.top2716.txt"
 GLOVE_WORDLIST = EMB_DIR / "glove.6B.wordlist400k.txt"
 GLOVE_ENV = "RIN_GLOVE"
@@ -97,7 +98,7 @@ def load_word_vectors(vocab: Vocab, glove_path: str | Path | None = None, dim: i
         "vocab_size": len(words), "covered": covered,
         "covered_frac": covered / max(len(words), 1),
         "ceiling_full_glove_frac": sum(w.lower() in full for w in words) / max(len(words), 1),
-        "glove_file": str(path), "glove_sha256": sha256_file(path), "glove_words_loaded": len(vecs),
+        "glove_file": _portable(path), "glove_sha256": sha256_file(path), "glove_words_loaded": len(vecs),
         "random_init_std": std, "seed": seed,
     }
     if train_sentences is not None:
@@ -109,6 +110,15 @@ def load_word_vectors(vocab: Vocab, glove_path: str | Path | None = None, dim: i
     if verbose:
         print(coverage_line(cov))
     return matrix, cov
+
+
+def _portable(path: Path) -> str:
+    """The GloVe path as provenance records it: relative to the kit for the shipped file (an
+    absolute ``/home/me/kit/...`` says nothing on another clone), absolute for a user's own."""
+    try:
+        return str(path.resolve().relative_to(KIT_ROOT))
+    except ValueError:
+        return str(path.resolve())
 
 
 VECTOR_STATUS = ("<unk>: not in the train vocabulary", "random init: full GloVe has a vector",
@@ -126,7 +136,7 @@ def vector_status(words: Sequence[str], train_vocab: Vocab, coverage: dict[str, 
     initialise (the kit's known deviation) are the ones the model gets wrong.
     """
     sha = coverage.get("glove_sha256")
-    path = next((p for p in (Path(coverage.get("glove_file", "")), PARTIAL_GLOVE)
+    path = next((p for p in (KIT_ROOT / coverage.get("glove_file", ""), PARTIAL_GLOVE)
                  if p.is_file() and sha256_file(p) == sha), None)
     if path is None:
         raise DataError(f"the GloVe file this run was trained with (sha256 {sha}) is not here",
