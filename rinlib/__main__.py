@@ -8,6 +8,7 @@ Commands:
   sweep    a grid of runs:           python -m rinlib sweep GRID.yaml --profile quick --jobs 2
            or the paper's runs:      python -m rinlib sweep --experiments table1,table5 --profile full
            (YAML mapping of RunConfig fields to lists; --jobs N > 1 runs N at a time on Ray, see docs/sweep.md)
+  status   where the paper's grid stands: python -m rinlib status --profile full   (trains nothing)
 """
 
 from __future__ import annotations
@@ -123,6 +124,25 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rinlib import progress
+    from rinlib.plotting import markdown
+    from rinlib.profiles import ProfileError
+
+    try:
+        runs = progress.grid_progress(args.experiments.split(","), args.profile,
+                                      Path(args.results) if args.results else None)
+    except ProfileError as e:
+        raise SystemExit(f"error: {e}") from None
+    print(markdown(progress.summary(runs)))
+    started = runs[runs["state"].isin(["resumable", "training now"])].drop_duplicates("run")
+    if not started.empty:
+        print("\nstarted, not finished:\n" + markdown(started.drop(columns="experiment")))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="rinlib", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -161,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--force", action="store_true", help="retrain runs that are already finished")
     w.add_argument("--results", help="results folder (default: $RIN_RESULTS or results/)")
     w.set_defaults(func=_sweep)
+    st = sub.add_parser("status", help="which runs of the paper's grid are finished, resumable, training now or "
+                                       "not started (trains nothing)")
+    st.add_argument("--experiments", default="table1,table5,figure3,nyt_proxy")
+    st.add_argument("--profile", default="full")
+    st.add_argument("--results", help="results folder (default: $RIN_RESULTS or results/)")
+    st.set_defaults(func=_status)
     args = p.parse_args(argv)
     return args.func(args)
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rinlib import analysis, paper, plotting, sweep
+from rinlib import analysis, paper, plotting, progress, sweep
 from rinlib.checkpoint import CheckpointError
 from rinlib.data.embeddings import VECTOR_STATUS
 from rinlib.data.errors import DataError
 from rinlib.io import atomic_write_text
-from rinlib.profiles import PROFILES, describe
+from rinlib.profiles import EXPERIMENTS, PROFILES, describe
 from rinlib.runs import results_root
 
 DEVIATIONS = [
@@ -230,6 +230,22 @@ def investigations(runs: list[analysis.RunPredictions]) -> list[str]:
     return lines
 
 
+def grid_lines(root: Path | None = None) -> list[str]:
+    """The report's "grid progress" section: runs per experiment and state at the paper's
+    schedule, and how far each started run got (so the gaps in the tables above are explained
+    by what has not run, not left for the reader to guess)."""
+    runs = progress.grid_progress(EXPERIMENTS, "full", root)
+    started = runs[runs["state"].isin(["resumable", "training now"])].drop_duplicates("run")
+    lines = ["", "## Grid progress (paper schedule)", "",
+             "Runs of each experiment at the full profile (a run that serves several experiments is counted in "
+             "each); 'resumable' runs have an epoch checkpoint and continue where they stopped "
+             "(`python -m rinlib sweep --experiments table1,table5,figure3,nyt_proxy --profile full`). "
+             "`python -m rinlib status` prints the same.", "", plotting.markdown(progress.summary(runs))]
+    if not started.empty:
+        lines += ["", "Started, not finished:", "", plotting.markdown(started.drop(columns="experiment"))]
+    return lines
+
+
 def build(profile: str, root: Path | None = None) -> str:
     """The report's Markdown: the ``full`` runs, the asked profile and the ``quick`` runs
     (the latter left out of a smoke report, whose numbers mean nothing anyway)."""
@@ -258,6 +274,8 @@ def build(profile: str, root: Path | None = None) -> str:
                   "other jobs makes epochs slower, so these are upper bounds for this CPU. Runs with a 'shared "
                   "training' entry were one training loop serving both WebNLG tasks (each with its own dev "
                   "selection), so their times are one cost, not two.", "", plotting.markdown(times)]
+    if "full" in profiles:
+        lines += grid_lines(root)
     lines += ["", "Real NYT cells: " + plotting.NYT_TRAIN_HINT + ".", "",
               "## Figure 3 points (F1 vs K, strict)", ""]
     f3 = plotting.figure3_data(results, profiles)

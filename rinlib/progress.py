@@ -1,0 +1,70 @@
+"""Where the paper's grid stands: which runs are finished, resumable, being trained, not started.
+
+Why: the full grid (125 runs) takes more than one session or machine. The reader of REPORT.md
+and the next person to start a sweep should see what is done and what is left (and how far
+each interrupted run got) without opening run directories by hand. The states are the
+sweep's own cache rule (:func:`rinlib.sweep.run_status`), so this listing and the sweep
+cannot disagree about what a run directory holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from rinlib.profiles import EXPERIMENTS, experiment_configs
+from rinlib.runs import results_root as default_results_root
+from rinlib.runs import run_dir
+from rinlib.sweep import run_status
+
+STATES = ("finished", "resumable", "training now", "not started")
+_STATE = {"cached": "finished", "resumed": "resumable", "busy": "training now", "training": "not started"}
+
+
+def _epochs_done(out: Path, state: str) -> int:
+    """Epochs a run directory holds: the finished run's count, else the history rows written so far
+    (an epoch's history row and its checkpoint are written together)."""
+    if state == "finished":
+        return int(json.loads((out / "metrics.json").read_text())["epochs_run"])
+    if state == "not started":
+        return 0
+    try:
+        return max(sum(1 for _ in (out / "history.csv").open()) - 1, 0)
+    except OSError:
+        return 0
+
+
+def grid_progress(experiments: Sequence[str] = EXPERIMENTS, profile: str = "full",
+                  results_root: Path | None = None, datasets: Sequence[str] = ("webnlg",)) -> pd.DataFrame:
+    """One row per (experiment, run): its state (:data:`STATES`), epochs done and max epochs.
+
+    A run that serves several experiments (Table 1's RIN exact run is also Table 5's and a
+    Figure 3 point) is listed under each, so every experiment's counts are complete."""
+    root = Path(results_root) if results_root else default_results_root()
+    rows = []
+    for exp in experiments:
+        for ds in (["nyt-proxy"] if exp == "nyt_proxy" else datasets):
+            for cfg in experiment_configs(exp, profile, dataset=ds):
+                c = cfg.resolved()
+                out = run_dir(cfg, root / "runs")
+                state = _STATE[run_status(cfg, out)]
+                rows.append({"experiment": exp, "run": str(out.relative_to(root / "runs" / c.profile)),
+                             "seed": c.seed, "state": state, "epochs done": _epochs_done(out, state),
+                             "max epochs": int(c.epochs)})
+    return pd.DataFrame(rows, columns=["experiment", "run", "seed", "state", "epochs done", "max epochs"])
+
+
+def summary(progress: pd.DataFrame) -> pd.DataFrame:
+    """Runs per experiment and state, plus the seeds every cell of the experiment has finished
+    (the number a table can report with all its cells filled)."""
+    rows = []
+    for exp, g in progress.groupby("experiment", sort=False):
+        done = g[g["state"] == "finished"]
+        cells = g["run"].str.rsplit("/", n=1).str[0]
+        per_cell = done["run"].str.rsplit("/", n=1).str[0].value_counts()
+        rows.append({"experiment": exp, "runs": len(g), **{s: int((g["state"] == s).sum()) for s in STATES},
+                     "seeds in every cell": int(min(per_cell.get(c, 0) for c in set(cells)))})
+    return pd.DataFrame(rows, columns=["experiment", "runs", *STATES, "seeds in every cell"])

@@ -1,0 +1,70 @@
+"""Grid progress: each run directory's state (the sweep's own cache rule), epochs done, the
+per-experiment counts, the `status` command and the report section, on hand-made run folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import pandas as pd
+
+from rinlib import progress
+from rinlib.__main__ import main
+from rinlib.profiles import experiment_configs
+from rinlib.runs import LOCK, run_dir
+
+
+def _history(out: Path, epochs: int) -> None:
+    pd.DataFrame({"epoch": range(1, epochs + 1), "loss": 1.0}).to_csv(out / "history.csv", index=False)
+
+
+def _grid(root: Path) -> list:
+    """Smoke Table 1 (4 cells, seed 1): one finished, one resumable at epoch 1, one held by a live
+    process, one finished under another key (so: not started), none for the fourth."""
+    cfgs = experiment_configs("table1", "smoke")
+    outs = [run_dir(c, root / "runs") for c in cfgs]
+    for o in outs[:3]:
+        o.mkdir(parents=True)
+    (outs[0] / "metrics.json").write_text(json.dumps({"key": cfgs[0].key(), "epochs_run": 2}))
+    cfgs[1].save(outs[1] / "config.yaml")
+    (outs[1] / "checkpoint.pt").write_bytes(b"x")
+    _history(outs[1], 1)
+    (outs[2] / LOCK).write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname()}))
+    _history(outs[2], 1)
+    outs[3].mkdir(parents=True)
+    (outs[3] / "metrics.json").write_text(json.dumps({"key": "an older config", "epochs_run": 2}))
+    return cfgs
+
+
+def test_states_epochs_and_summary(tmp_path: Path) -> None:
+    _grid(tmp_path)
+    runs = progress.grid_progress(["table1"], "smoke", tmp_path)
+    assert list(runs["state"]) == ["finished", "resumable", "training now", "not started"]
+    assert list(runs["epochs done"]) == [2, 1, 1, 0] and set(runs["max epochs"]) == {2}
+    assert runs["run"].iloc[0] == "webnlg/partial/rin/K2/seed1"
+    s = progress.summary(runs).iloc[0]
+    assert (s["runs"], s["finished"], s["resumable"], s["training now"], s["not started"]) == (4, 1, 1, 1, 1)
+    assert s["seeds in every cell"] == 0  # three cells have no finished seed
+
+
+def test_a_run_shared_by_experiments_counts_in_each(tmp_path: Path) -> None:
+    cfgs = experiment_configs("table5", "smoke")  # its RIN exact run is Table 1's
+    out = run_dir(cfgs[0], tmp_path / "runs")
+    out.mkdir(parents=True)
+    (out / "metrics.json").write_text(json.dumps({"key": cfgs[0].key(), "epochs_run": 2}))
+    s = progress.summary(progress.grid_progress(["table1", "table5"], "smoke", tmp_path)).set_index("experiment")
+    assert s.loc["table1", "finished"] == 1 and s.loc["table5", "finished"] == 1
+
+
+def test_status_command_and_report_section(tmp_path: Path, capsys) -> None:
+    _grid(tmp_path)
+    assert main(["status", "--experiments", "table1", "--profile", "smoke", "--results", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| table1 | 4 | 1 | 1 | 1 | 1 | 0 |" in out
+    assert "| webnlg/partial/no_interaction/K0/seed1 | 1 | resumable | 1 | 2 |" in out
+    from rinlib import report
+
+    text = "\n".join(report.grid_lines(tmp_path))  # the full profile's grid: nothing under runs/full here
+    assert "## Grid progress (paper schedule)" in text and "| table1 | 20 | 0 | 0 | 0 | 20 | 0 |" in text
