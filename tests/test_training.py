@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -17,12 +16,11 @@ from rinlib.training import TrainingError, encode, predict, read_predictions, tr
 
 
 def test_tiny_model_overfits_twenty_sentences(tmp_path):
-    """20 training sentences, scored on themselves, reach strict F1 = 1.0 within a minute."""
+    """20 training sentences, scored on themselves, reach strict F1 = 1.0 within 60 epochs (how fast
+    is the benchmark's business: a wall-clock bound here fails on a loaded machine, not on a bug)."""
     cfg = tiny_config(epochs=60, lr=1e-2, dropout=0.0, lstm_hidden=64, pair_dim=64, patience=None)
     prep = tiny_prepared(cfg, train_on_dev=True)
-    t0 = time.time()
     res = train(cfg, tmp_path, prepared=prep)
-    assert time.time() - t0 < 60
     assert res.metrics["dev"]["strict"]["f1"] == 1.0
     assert res.history["dev_F1"].max() == 1.0
 
