@@ -110,6 +110,10 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
     wide = pd.Series({"strict_F1_mean": 80.0, "paper_F1_mean": 85.0, "strict_F1_std": 0.1, "paper_F1_std": 3.0,
                       "n_seeds": 5})
     assert report.verdict(wide, paper.Value(87.3, 0.4)) == "within paper std (-2.3 paper protocol)"
+    gain = report.interaction_gain(res.assign(profile="full")).set_index("task")  # the quick runs, relabelled
+    # partial: RIN K=2 (80, 82 and the full run's 86 -> 82.67) minus w/o interaction (70.0); paper 87.3 - 85.6
+    assert gain.loc["partial", "measured gain strict"] == "+12.7" and gain.loc["partial", "paper gain"] == "+1.7"
+    assert gain.loc["partial", "n seeds (RIN / w/o)"] == "3 / 1" and "exact" not in gain.index  # no exact pair
     times = report.run_times(res)
     assert list(times["run"]) == ["webnlg/partial/rin/K2/seed1"] and times.loc[0, "total min"] == 10.0
     assert times.loc[0, "test strict F1"] == 86.0 and times.loc[0, "still improving"] == "yes"  # epoch 6 of 7
