@@ -137,9 +137,9 @@ def _status(args: argparse.Namespace) -> int:
     except ProfileError as e:
         raise SystemExit(f"error: {e}") from None
     print(markdown(progress.summary(runs)))
-    started = runs[runs["state"].isin(["resumable", "training now"])].drop_duplicates("run")
+    started = progress.started(runs)
     if not started.empty:
-        print("\nstarted, not finished:\n" + markdown(started.drop(columns="experiment")))
+        print("\nstarted, not finished:\n" + markdown(started))
     return 0
 
 

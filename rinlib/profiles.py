@@ -12,6 +12,7 @@ full run never overwrite each other.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,11 +120,16 @@ def configs_for(experiments: list[str], profile: str, datasets: list[str] | tupl
     ``nyt_proxy`` ignores ``datasets`` (it always uses ``nyt-proxy``)."""
     out: dict[tuple, RunConfig] = {}
     for exp in experiments:
-        for ds in (["nyt-proxy"] if exp == "nyt_proxy" else datasets):
+        for ds in experiment_datasets(exp, datasets):
             for c in experiment_configs(exp, profile, dataset=ds, seeds=seeds, **overrides):
                 r = c.resolved()
                 out.setdefault((c.key(), r.profile, r.dataset, r.task, r.variant, r.K, r.seed), c)
     return list(out.values())
+
+
+def experiment_datasets(experiment: str, datasets: Sequence[str]) -> list[str]:
+    """The data sets an experiment runs on: ``datasets``, except ``nyt_proxy`` (always ``nyt-proxy``)."""
+    return ["nyt-proxy"] if experiment == "nyt_proxy" else list(datasets)
 
 
 def paper_queue(profile: str, experiments: list[str] | tuple[str, ...] = EXPERIMENTS,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rinlib.profiles import EXPERIMENTS, experiment_configs
+from rinlib.profiles import EXPERIMENTS, experiment_configs, experiment_datasets
 from rinlib.runs import results_root as default_results_root
 from rinlib.runs import run_dir
 from rinlib.sweep import run_status
@@ -46,7 +46,7 @@ def grid_progress(experiments: Sequence[str] = EXPERIMENTS, profile: str = "full
     root = Path(results_root) if results_root else default_results_root()
     rows = []
     for exp in experiments:
-        for ds in (["nyt-proxy"] if exp == "nyt_proxy" else datasets):
+        for ds in experiment_datasets(exp, datasets):
             for cfg in experiment_configs(exp, profile, dataset=ds):
                 c = cfg.resolved()
                 out = run_dir(cfg, root / "runs")
@@ -68,3 +68,10 @@ def summary(progress: pd.DataFrame) -> pd.DataFrame:
         rows.append({"experiment": exp, "runs": len(g), **{s: int((g["state"] == s).sum()) for s in STATES},
                      "seeds in every cell": int(min(per_cell.get(c, 0) for c in set(cells)))})
     return pd.DataFrame(rows, columns=["experiment", "runs", *STATES, "seeds in every cell"])
+
+
+def started(progress: pd.DataFrame) -> pd.DataFrame:
+    """The runs that hold epochs but have not finished (resumable or training now), each once
+    (without the experiment column: one run can serve several)."""
+    return progress[progress["state"].isin(["resumable", "training now"])].drop_duplicates("run").drop(
+        columns="experiment")

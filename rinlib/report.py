@@ -90,10 +90,10 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
                 **row,
                 "measured strict F1": plotting.fmt(c["strict_F1_mean"], c["strict_F1_std"]),
                 "measured paper-protocol F1": plotting.fmt(c["paper_F1_mean"], c["paper_F1_std"]),
-                # a proxy (another training set) gets no gap: a number there would read as a comparison
-                "gap strict": "" if ds == "nyt-proxy" else f"{c['strict_F1_mean'] - ref.mean:+.1f}",
-                "gap paper protocol": "" if ds == "nyt-proxy" else f"{c['paper_F1_mean'] - ref.mean:+.1f}",
-                "verdict": verdict(c, ref, proxy=ds == "nyt-proxy", reduced=prof != "full"),
+                # gaps are to the cell's own paper value, which a proxy (another training set) has not
+                **{f"gap {plotting.PROTOCOL_NAMES[p]}": "" if pv is None else f"{c[f'{p}_F1_mean'] - pv.mean:+.1f}"
+                   for p in plotting.PROTOCOLS},
+                "verdict": verdict(c, ref, proxy=pv is None, reduced=prof != "full"),
                 "n seeds": int(c["n_seeds"]), "profile": prof,
                 "epochs": f"{c['epochs']} (run {c['epochs_run']:.0f}, selected {c['selected_epoch']:.0f})"})
     columns = ["item", "dataset", "task", "model", "K", "paper F1", "measured strict F1", "measured paper-protocol F1",
@@ -108,7 +108,7 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
     row. Seeds are not paired (each cell's mean over its own seeds)."""
     s = plotting.summarise(results)
     rows = []
-    for ds in ("webnlg", "nyt"):
+    for ds in paper.DATASETS:
         for task in paper.TASKS:
             K = plotting.table3_k(ds, task)
             rin, base = (plotting.summary_cell(s, profile, ds, task, v, k) for v, k in (("rin", K), ("no_interaction", 0)))
@@ -141,8 +141,7 @@ def verdict(cell: pd.Series, ref: paper.Value, proxy: bool = False, reduced: boo
     gap = cell[f"{proto}_F1_mean"] - ref.mean
     n = int(cell["n_seeds"])
     word = "within paper std" if abs(gap) <= tol else ("above paper" if gap > 0 else "below paper")
-    name = "paper protocol" if proto == "paper" else "strict"
-    return f"{word} ({gap:+.1f} {name}{', 1 seed' if n == 1 else ''})"
+    return f"{word} ({gap:+.1f} {plotting.PROTOCOL_NAMES[proto]}{', 1 seed' if n == 1 else ''})"
 
 
 VERDICT_RULE = ("Verdict: the better of the two protocols (named in the verdict) against the paper's mean; "
@@ -257,14 +256,14 @@ def grid_lines(root: Path | None = None) -> list[str]:
     schedule, and how far each started run got (so the gaps in the tables above are explained
     by what has not run, not left for the reader to guess)."""
     runs = progress.grid_progress(EXPERIMENTS, "full", root)
-    started = runs[runs["state"].isin(["resumable", "training now"])].drop_duplicates("run")
+    started = progress.started(runs)
     lines = ["", "## Grid progress (paper schedule)", "",
              "Runs of each experiment at the full profile (a run that serves several experiments is counted in "
              "each); 'resumable' runs have an epoch checkpoint and continue where they stopped "
              "(`python -m rinlib sweep --experiments table1,table5,figure3,nyt_proxy --profile full`). "
              "`python -m rinlib status` prints the same.", "", plotting.markdown(progress.summary(runs))]
     if not started.empty:
-        lines += ["", "Started, not finished:", "", plotting.markdown(started.drop(columns="experiment"))]
+        lines += ["", "Started, not finished:", "", plotting.markdown(started)]
     return lines
 
 
