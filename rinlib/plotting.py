@@ -88,8 +88,10 @@ def _profiles(results: pd.DataFrame, profiles: Sequence[str] | None) -> list[str
     return [p for p in dict.fromkeys(wanted) if p in present]
 
 
-def table3_k(dataset: str, task: str) -> int:
-    return int(RunConfig(dataset=dataset, task=task).resolved().K)
+def table3_k(dataset: str, task: str, variant: str = "rin") -> int:
+    """The K a paper cell uses: Table 3's K for the data set and task, 0 without interaction
+    (RunConfig.resolved holds that rule; tables and report ask it instead of repeating it)."""
+    return int(RunConfig(dataset=dataset, task=task, variant=variant).resolved().K)
 
 
 def summary_cell(summary: pd.DataFrame, profile: str, dataset: str, task: str, variant: str, K: int) -> pd.Series | None:
@@ -134,7 +136,7 @@ def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     for ds in datasets:
         for task in paper.TASKS:
             for model in paper.MODELS:
-                K = 0 if model == "no_interaction" else table3_k(ds, task)
+                K = table3_k(ds, task, model)
                 pv = {m: paper.table1_value(ds, task, model, m) for m in METRICS}
                 row = {"dataset": DATASET_NAMES.get(ds, ds), "task": task, "model": paper.MODEL_NAMES[model],
                        "K": K, **{f"paper {m}": str(pv[m]) if pv[m] else "—" for m in METRICS}}
@@ -158,7 +160,7 @@ def table5(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     rows = []
     for ds in datasets:
         for model in paper.TABLE5_MODELS:
-            K = 0 if model == "no_interaction" else table3_k(ds, "exact")
+            K = table3_k(ds, "exact", model)
             pv = paper.TABLE5[(ds, model)]
             row = {"dataset": DATASET_NAMES.get(ds, ds), "model": paper.MODEL_NAMES[model], "K": K,
                    "paper F1": str(pv)}

@@ -75,7 +75,7 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
                for m in paper.TABLE5_MODELS if m not in ("rin", "no_interaction")]
     proxy = [("Table 1 (proxy)", "nyt-proxy", t, m, "F1", None) for t in paper.TASKS for m in paper.MODELS]
     for item, ds, task, model, metric, pv in wanted + proxy:
-        K = 0 if model == "no_interaction" else plotting.table3_k(ds, task)
+        K = plotting.table3_k(ds, task, model)
         for prof in profiles:
             c = plotting.summary_cell(s, prof, ds, task, model, K)
             ref = paper.TABLE1[("nyt", task, model)]["F1"] if ds == "nyt-proxy" else pv
@@ -199,7 +199,7 @@ def table1_runs(results: pd.DataFrame, profile: str = "full") -> list[str]:
     if results.empty:
         return []
     r = results[results["profile"] == profile]
-    keep = [(v == "no_interaction" and k == 0) or (v == "rin" and k == plotting.table3_k(ds, t))
+    keep = [v in ("rin", "no_interaction") and k == plotting.table3_k(ds, t, v)
             for ds, t, v, k in zip(r["dataset"], r["task"], r["variant"], r["K"])]
     return sorted(r.loc[keep, "run_dir"])
 
