@@ -116,6 +116,11 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
     # partial: RIN K=2 (80, 82 and the full run's 86 -> 82.67) minus w/o interaction (70.0); paper 87.3 - 85.6
     assert gain.loc["partial", "measured gain strict"] == "+12.7" and gain.loc["partial", "paper gain"] == "+1.7"
     assert gain.loc["partial", "n seeds (RIN / w/o)"] == "3 / 1" and "exact" not in gain.index  # no exact pair
+    # a proxy pair gets a row, with the paper's NYT gain as context only (87.3 - 83.5), never as its reference
+    proxy = report.interaction_gain(pd.concat([res, pd.DataFrame([_run("quick", "nyt-proxy", "partial",
+                                                                       "no_interaction", 0, 1, 0.40)])]),
+                                    profile="quick").set_index("dataset").loc["nyt-proxy"]
+    assert proxy["measured gain strict"] == "+10.0" and proxy["paper gain"] == "— (paper NYT: +3.8)"
     times = report.run_times(res)
     assert list(times["run"]) == ["webnlg/partial/rin/K2/seed1"] and times.loc[0, "total min"] == 10.0
     assert times.loc[0, "test strict F1"] == 86.0 and times.loc[0, "still improving"] == "yes"  # epoch 6 of 7
