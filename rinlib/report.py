@@ -107,15 +107,17 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
     kit can match each cell within a point yet halve the gain; this puts the claim itself in one
     row. Seeds are not paired (each cell's mean over its own seeds). The nyt-proxy row shows the
     paper's NYT gain only as context: the proxy trains on 4,500 NYT dev sentences, so its gain is
-    not compared with the paper's."""
-    s = plotting.summarise(results)
+    not compared with the paper's. The dev-split gain sits beside it: a gain small on test but
+    large on dev would point to test noise, one small on both to the model or its data."""
+    s, dev = plotting.summarise(results), plotting.summarise(results, "dev")
     rows = []
     for ds in (*paper.DATASETS, "nyt-proxy"):
         for task in paper.TASKS:
             K = plotting.table3_k(ds, task)
-            rin, base = (plotting.summary_cell(s, profile, ds, task, v, k) for v, k in (("rin", K), ("no_interaction", 0)))
+            rin, base = _pair(s, profile, ds, task, K)
             if rin is None or base is None:
                 continue
+            dev_rin, dev_base = _pair(dev, profile, ds, task, K)  # the same runs, so never None here
             ref_ds = "nyt" if ds == "nyt-proxy" else ds
             ref = (paper.TABLE1[(ref_ds, task, "rin")]["F1"].mean
                    - paper.TABLE1[(ref_ds, task, "no_interaction")]["F1"].mean)
@@ -123,8 +125,15 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
                          "paper gain": f"— (paper NYT: {ref:+.1f})" if ds == "nyt-proxy" else f"{ref:+.1f}",
                          "measured gain strict": f"{rin['strict_F1_mean'] - base['strict_F1_mean']:+.1f}",
                          "measured gain paper protocol": f"{rin['paper_F1_mean'] - base['paper_F1_mean']:+.1f}",
+                         "dev gain strict": f"{dev_rin['strict_F1_mean'] - dev_base['strict_F1_mean']:+.1f}",
                          "n seeds (RIN / w/o)": f"{int(rin['n_seeds'])} / {int(base['n_seeds'])}"})
     return pd.DataFrame(rows)
+
+
+def _pair(summary: pd.DataFrame, profile: str, dataset: str, task: str, K: int) -> tuple[pd.Series | None, ...]:
+    """(RIN at K, RIN w/o interaction) cells of one summary; None where a cell has no runs."""
+    return tuple(plotting.summary_cell(summary, profile, dataset, task, v, k)
+                 for v, k in (("rin", K), ("no_interaction", 0)))
 
 
 def verdict(cell: pd.Series, ref: paper.Value, proxy: bool = False, reduced: bool = False) -> str:

@@ -112,10 +112,13 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
     wide = pd.Series({"strict_F1_mean": 80.0, "paper_F1_mean": 85.0, "strict_F1_std": 0.1, "paper_F1_std": 3.0,
                       "n_seeds": 5})
     assert report.verdict(wide, paper.Value(87.3, 0.4)) == "within paper std (-2.3 paper protocol)"
+    base = (res.variant == "no_interaction") & (res.task == "partial")
+    res.loc[base, "dev_strict_f1"] = 0.60  # the baseline's dev F1 differs from its test F1 (0.70)
     gain = report.interaction_gain(res.assign(profile="full")).set_index("task")  # the quick runs, relabelled
     # partial: RIN K=2 (80, 82 and the full run's 86 -> 82.67) minus w/o interaction (70.0); paper 87.3 - 85.6
     assert gain.loc["partial", "measured gain strict"] == "+12.7" and gain.loc["partial", "paper gain"] == "+1.7"
     assert gain.loc["partial", "n seeds (RIN / w/o)"] == "3 / 1" and "exact" not in gain.index  # no exact pair
+    assert gain.loc["partial", "dev gain strict"] == "+22.7"  # from the dev split: 82.67 - 60.0
     # a proxy pair gets a row, with the paper's NYT gain as context only (87.3 - 83.5), never as its reference
     proxy = report.interaction_gain(pd.concat([res, pd.DataFrame([_run("quick", "nyt-proxy", "partial",
                                                                        "no_interaction", 0, 1, 0.40)])]),
