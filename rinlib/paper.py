@@ -80,6 +80,13 @@ def paper_dataset(dataset: str) -> str | None:
     return dataset if dataset in DATASETS else None
 
 
+def context_dataset(dataset: str) -> str:
+    """The paper data set whose numbers are printed beside a kit data set: itself, or NYT for
+    ``nyt-proxy``. For the proxy they are context only, never the reference of a gap or verdict
+    (see ``paper_dataset``)."""
+    return "nyt" if dataset == "nyt-proxy" else dataset
+
+
 def table1_value(dataset: str, task: str, model: str, metric: str) -> Value | None:
     """Paper Table 1 value (``metric`` in P/R/F1) or ``None`` when the paper has no such cell."""
     ds = paper_dataset(dataset)

@@ -78,7 +78,7 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
         K = plotting.table3_k(ds, task, model)
         for prof in profiles:
             c = plotting.summary_cell(s, prof, ds, task, model, K)
-            ref = paper.TABLE1[("nyt", task, model)]["F1"] if ds == "nyt-proxy" else pv
+            ref = paper.TABLE1[(paper.context_dataset(ds), task, model)]["F1"] if ds == "nyt-proxy" else pv
             row = {"item": item, "dataset": ds, "task": task, "model": paper.MODEL_NAMES[model], "K": K,
                    "paper F1": str(pv) if pv else f"— (paper NYT: {ref})"}
             if c is None:
@@ -114,11 +114,11 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
     for ds in (*paper.DATASETS, "nyt-proxy"):
         for task in paper.TASKS:
             K = plotting.table3_k(ds, task)
-            rin, base = _pair(s, profile, ds, task, K)
+            rin, base = _pair(s, profile, ds, task)
             if rin is None or base is None:
                 continue
-            dev_rin, dev_base = _pair(dev, profile, ds, task, K)  # the same runs, so never None here
-            ref_ds = "nyt" if ds == "nyt-proxy" else ds
+            dev_rin, dev_base = _pair(dev, profile, ds, task)  # the same runs, so never None here
+            ref_ds = paper.context_dataset(ds)
             ref = (paper.TABLE1[(ref_ds, task, "rin")]["F1"].mean
                    - paper.TABLE1[(ref_ds, task, "no_interaction")]["F1"].mean)
             rows.append({"dataset": ds, "task": task, "K": K,
@@ -130,10 +130,11 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def _pair(summary: pd.DataFrame, profile: str, dataset: str, task: str, K: int) -> tuple[pd.Series | None, ...]:
-    """(RIN at K, RIN w/o interaction) cells of one summary; None where a cell has no runs."""
-    return tuple(plotting.summary_cell(summary, profile, dataset, task, v, k)
-                 for v, k in (("rin", K), ("no_interaction", 0)))
+def _pair(summary: pd.DataFrame, profile: str, dataset: str, task: str) -> tuple[pd.Series | None, ...]:
+    """(RIN, RIN w/o interaction) cells of one summary, each at its Table 1 K; None where a cell
+    has no runs."""
+    return tuple(plotting.summary_cell(summary, profile, dataset, task, v, plotting.table3_k(dataset, task, v))
+                 for v in ("rin", "no_interaction"))
 
 
 def verdict(cell: pd.Series, ref: paper.Value, proxy: bool = False, reduced: bool = False) -> str:
