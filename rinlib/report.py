@@ -108,7 +108,9 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
     row. Seeds are not paired (each cell's mean over its own seeds). The nyt-proxy row shows the
     paper's NYT gain only as context: the proxy trains on 4,500 NYT dev sentences, so its gain is
     not compared with the paper's. The dev-split gain sits beside it: a gain small on test but
-    large on dev would point to test noise, one small on both to the model or its data."""
+    large on dev would point to test noise, one small on both to the model or its data. Each
+    measured gain carries its standard error, sqrt(s_rin²/n_rin + s_w/o²/n_w/o), where both cells
+    have 2+ seeds: it says whether the paper's gain lies within the kit's seed noise."""
     s, dev = plotting.summarise(results), plotting.summarise(results, "dev")
     rows = []
     for ds in (*paper.DATASETS, "nyt-proxy"):
@@ -123,11 +125,19 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
                    - paper.TABLE1[(ref_ds, task, "no_interaction")]["F1"].mean)
             rows.append({"dataset": ds, "task": task, "K": K,
                          "paper gain": f"— (paper NYT: {ref:+.1f})" if ds == "nyt-proxy" else f"{ref:+.1f}",
-                         "measured gain strict": f"{rin['strict_F1_mean'] - base['strict_F1_mean']:+.1f}",
-                         "measured gain paper protocol": f"{rin['paper_F1_mean'] - base['paper_F1_mean']:+.1f}",
-                         "dev gain strict": f"{dev_rin['strict_F1_mean'] - dev_base['strict_F1_mean']:+.1f}",
+                         "measured gain strict": _gain(rin, base, "strict"),
+                         "measured gain paper protocol": _gain(rin, base, "paper"),
+                         "dev gain strict": _gain(dev_rin, dev_base, "strict"),
                          "n seeds (RIN / w/o)": f"{int(rin['n_seeds'])} / {int(base['n_seeds'])}"})
     return pd.DataFrame(rows)
+
+
+def _gain(rin: pd.Series, base: pd.Series, proto: str) -> str:
+    """``rin - base`` mean F1 of one protocol, with its standard error (independent seeds) where
+    both cells have a measured std (2+ seeds), e.g. ``+0.7 ± 0.4``."""
+    gain = rin[f"{proto}_F1_mean"] - base[f"{proto}_F1_mean"]
+    var = [c[f"{proto}_F1_std"] ** 2 / c["n_seeds"] for c in (rin, base)]
+    return f"{gain:+.1f}" if any(pd.isna(v) for v in var) else f"{gain:+.1f} ± {np.sqrt(sum(var)):.1f}"
 
 
 def _pair(summary: pd.DataFrame, profile: str, dataset: str, task: str) -> tuple[pd.Series | None, ...]:
@@ -307,7 +317,8 @@ def build(profile: str, root: Path | None = None) -> str:
     if not gain.empty:
         lines += ["", "## The interaction layers' gain (RIN − RIN w/o interaction, Table 1 and the nyt-proxy, "
                   "full profile)", "",
-                  "F1 points; each cell's mean over its own seeds (not paired).", "", plotting.markdown(gain)]
+                  "F1 points; each cell's mean over its own seeds (not paired); ± is the gain's standard error, "
+                  "sqrt(s_rin²/n_rin + s_w/o²/n_w/o), where both cells have 2+ seeds.", "", plotting.markdown(gain)]
     times = run_times(results) if "full" in profiles else pd.DataFrame()
     if not times.empty:
         lines += ["", "## Full-schedule runs: wall time and diagnostics", "",

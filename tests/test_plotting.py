@@ -119,6 +119,11 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
     assert gain.loc["partial", "measured gain strict"] == "+12.7" and gain.loc["partial", "paper gain"] == "+1.7"
     assert gain.loc["partial", "n seeds (RIN / w/o)"] == "3 / 1" and "exact" not in gain.index  # no exact pair
     assert gain.loc["partial", "dev gain strict"] == "+22.7"  # from the dev split: 82.67 - 60.0
+    # with 2+ seeds on both sides the gain carries its standard error: sqrt(0.8²/5 + 0.4²/5) = 0.4
+    def cell(mean: float, std: float, n: int) -> pd.Series:
+        return pd.Series({"strict_F1_mean": mean, "strict_F1_std": std, "n_seeds": n})
+    assert report._gain(cell(85.3, 0.8, 5), cell(84.6, 0.4, 5), "strict") == "+0.7 ± 0.4"
+    assert report._gain(cell(85.3, 0.8, 5), cell(84.6, float("nan"), 1), "strict") == "+0.7"  # 1 seed: no s.e.
     # a proxy pair gets a row, with the paper's NYT gain as context only (87.3 - 83.5), never as its reference
     proxy = report.interaction_gain(pd.concat([res, pd.DataFrame([_run("quick", "nyt-proxy", "partial",
                                                                        "no_interaction", 0, 1, 0.40)])]),
