@@ -104,6 +104,9 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
     assert pick[("quick", "Table 1 (proxy)", "partial", "RIN")] == "proxy: not comparable"
     proxy = cells[(cells.dataset == "nyt-proxy") & (cells.profile == "quick") & (cells.model == "RIN")].iloc[0]
     assert proxy["measured strict F1"] == "50.0" and proxy["gap strict"] == "" and proxy["gap paper protocol"] == ""
+    epochs = cells.set_index(["profile", "item", "task", "model"])["epochs"]
+    assert epochs[("quick", "Table 1", "partial", "RIN")] == "7 max; run 7, selected 6 (mean of 2 seeds)"
+    assert epochs[("full", "Table 1", "partial", "RIN")] == "7 max; run 7, selected 6"  # one seed: its own numbers
     missing = cells[(cells.profile == "full") & (cells.task == "exact") & (cells.model == "RIN")].iloc[0]
     assert missing["measured strict F1"] == "not run yet" and missing["n seeds"] == 0
     cell = pd.Series({"strict_F1_mean": 80.0, "paper_F1_mean": 79.0, "strict_F1_std": 0.5, "n_seeds": 3})
