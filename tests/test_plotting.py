@@ -97,14 +97,15 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
     res["shared_training_with"] = [[] for _ in range(len(res))]
     cells = report._cells(res, ["quick", "full"])
     cells = cells[cells.dataset != "nyt"]
-    pick = cells.set_index(["profile", "item", "task", "model"])["verdict"]
+    by_cell = cells.set_index(["profile", "item", "task", "model"])
+    pick = by_cell["verdict"]
     # full partial RIN: strict 86.0, paper protocol 87.0 vs 87.3±0.4 -> within the paper's std
     assert pick[("full", "Table 1", "partial", "RIN")] == "within paper std (-0.3 paper protocol, 1 seed)"
     assert pick[("quick", "Table 1", "partial", "RIN")] == "REDUCED: not comparable"
     assert pick[("quick", "Table 1 (proxy)", "partial", "RIN")] == "proxy: not comparable"
     proxy = cells[(cells.dataset == "nyt-proxy") & (cells.profile == "quick") & (cells.model == "RIN")].iloc[0]
     assert proxy["measured strict F1"] == "50.0" and proxy["gap strict"] == "" and proxy["gap paper protocol"] == ""
-    epochs = cells.set_index(["profile", "item", "task", "model"])["epochs"]
+    epochs = by_cell["epochs"]
     assert epochs[("quick", "Table 1", "partial", "RIN")] == "7 max; run 7, selected 6 (mean of 2 seeds)"
     assert epochs[("full", "Table 1", "partial", "RIN")] == "7 max; run 7, selected 6"  # one seed: its own numbers
     missing = cells[(cells.profile == "full") & (cells.task == "exact") & (cells.model == "RIN")].iloc[0]
