@@ -301,6 +301,38 @@ def grid_lines(root: Path | None = None) -> list[str]:
     return lines
 
 
+def headline(cells: pd.DataFrame, gain: pd.DataFrame, grid: pd.DataFrame) -> list[str]:
+    """The report's opening section: the full-schedule cells of Tables 1 and 5, the interaction
+    layers' gain and the grid's progress, in one bullet each, from the same frames as the sections
+    below. Why: the README points here instead of repeating numbers that go stale with every
+    finished run."""
+    lines = ["## Headline (paper schedule)", ""]
+    done = cells[(cells["profile"] == "full") & (cells["n seeds"] > 0)] if not cells.empty else cells
+    for _, c in done.iterrows():
+        name = f"{c['item']}, {c['dataset']} {c['task']}, {c['model']} (K={c['K']})"
+        lines.append(f"- {name}: test strict {c['measured strict F1']}, paper protocol "
+                     f"{c['measured paper-protocol F1']} vs {_against(c['paper F1'])}; {c['n seeds']} seed(s); "
+                     f"{c['verdict']}.")
+    for _, g in gain.iterrows():
+        lines.append(f"- Interaction layers' gain, {g['dataset']} {g['task']} (K={g['K']}): {g['measured gain strict']}"
+                     f" strict test F1 ({g['dev gain strict']} on dev) vs {_against(g['paper gain'])}; seeds "
+                     f"(RIN / w/o) {g['n seeds (RIN / w/o)']}.")
+    if not grid.empty:
+        parts = [f"{r['experiment']} {r['finished']}/{r['runs']} finished"
+                 + "".join(f", {r[st]} {st}" for st in ("resumable", "training now") if r[st]) for _, r in grid.iterrows()]
+        lines.append("- Grid: " + "; ".join(parts) + " (section \"Grid progress\").")
+    if len(lines) == 2:
+        lines.append("No full-schedule run has finished yet.")
+    return lines
+
+
+def _against(paper_value: str) -> str:
+    """``"the paper's 87.3±0.4"``, or for a proxy cell (shown as ``"— (paper NYT: 87.3±0.1)"``)
+    ``"no paper value (paper NYT: 87.3±0.1)"``, so a sentence never reads the context as a target."""
+    return f"no paper value {paper_value.removeprefix('— ')}" if paper_value.startswith("—") else \
+        f"the paper's {paper_value}"
+
+
 def build(profile: str, root: Path | None = None) -> str:
     """The report's Markdown: the ``full`` runs, the asked profile and the ``quick`` runs
     (the latter left out of a smoke report, whose numbers mean nothing anyway)."""
@@ -317,12 +349,14 @@ def build(profile: str, root: Path | None = None) -> str:
     if not profiles:
         lines.append(f"- no finished runs for profile `{profile}` yet: run `./run_all.sh --profile {profile}`.")
     cells = _cells(results, profiles) if profiles else pd.DataFrame()
+    gain = interaction_gain(results) if "full" in profiles else pd.DataFrame()
+    if "full" in profiles:
+        lines += [""] + headline(cells, gain, progress.summary(progress.grid_progress(EXPERIMENTS, "full", root)))
     lines += ["", "## Paper vs measured, per cell", ""]
     if cells.empty:
         lines.append("No regenerated cell has runs yet.")
     else:
         lines += [VERDICT_RULE, "", plotting.markdown(cells)]
-    gain = interaction_gain(results) if "full" in profiles else pd.DataFrame()
     if not gain.empty:
         lines += ["", "## The interaction layers' gain (RIN − RIN w/o interaction, Table 1 and the nyt-proxy, "
                   "full profile)", "",

@@ -149,3 +149,21 @@ def test_median_epoch_time_is_given_per_machine_of_a_resumed_run(tmp_path) -> No
         {"commit": "a", "device_name": "CPU A", "from_epoch": 1}, {"commit": "b", "device_name": "CPU B", "from_epoch": 4}]}))
     assert report._median_epoch_s(tmp_path, 99.0) == "epochs 1-3: 11.0; epochs 4+: 40.0"
     assert report._median_epoch_s(tmp_path / "gone", 99.0) == "99.0"
+
+
+def test_report_headline_names_each_finished_full_cell_the_gain_and_the_grid() -> None:
+    from rinlib import report
+    res = _results()
+    full = res.assign(profile="full")  # the quick runs, relabelled: partial RIN/w-o, a proxy cell, one ablation
+    cells = report._cells(full, ["full"])
+    grid = pd.DataFrame([{"experiment": "table1", "runs": 20, "finished": 3, "resumable": 1, "training now": 0,
+                          "not started": 16, "seeds in every cell": 0}])
+    text = "\n".join(report.headline(cells, report.interaction_gain(full), grid))
+    # full partial RIN: seeds 0.80, 0.82, 0.86 -> 82.7 strict; the protocol shift is +1 point
+    assert ("- Table 1, webnlg partial, RIN (K=2): test strict 82.7±3.1, paper protocol 83.7±3.1 vs the paper's "
+            "87.3±0.4; 3 seed(s); below paper (-3.6 paper protocol).") in text
+    assert "vs no paper value (paper NYT: 87.3±0.1); 1 seed(s); proxy: not comparable." in text  # never a target
+    assert "- Interaction layers' gain, webnlg partial (K=2): +12.7 strict test F1" in text
+    assert "not run yet" not in text and "needs NYT" not in text  # only cells with runs
+    assert "- Grid: table1 3/20 finished, 1 resumable (section" in text
+    assert report.headline(cells.iloc[0:0], pd.DataFrame(), pd.DataFrame())[-1] == "No full-schedule run has finished yet."
