@@ -302,10 +302,10 @@ def grid_lines(root: Path | None = None) -> list[str]:
 
 
 def headline(cells: pd.DataFrame, gain: pd.DataFrame, grid: pd.DataFrame) -> list[str]:
-    """The report's opening section: the full-schedule cells of Tables 1 and 5, the interaction
-    layers' gain and the grid's progress, in one bullet each, from the same frames as the sections
-    below. Why: the README points here instead of repeating numbers that go stale with every
-    finished run."""
+    """The report's opening section: the finished full-schedule cells of Tables 1 and 5 and the
+    nyt-proxy, the interaction layers' gain and the grid's progress, one bullet each, from the
+    same frames as the sections below. Why: the README points here instead of repeating numbers
+    that go stale with every finished run."""
     lines = ["## Headline (paper schedule)", ""]
     done = cells[(cells["profile"] == "full") & (cells["n seeds"] > 0)] if not cells.empty else cells
     for _, c in done.iterrows():
@@ -319,7 +319,8 @@ def headline(cells: pd.DataFrame, gain: pd.DataFrame, grid: pd.DataFrame) -> lis
                      f"(RIN / w/o) {g['n seeds (RIN / w/o)']}.")
     if not grid.empty:
         parts = [f"{r['experiment']} {r['finished']}/{r['runs']} finished"
-                 + "".join(f", {r[st]} {st}" for st in ("resumable", "training now") if r[st]) for _, r in grid.iterrows()]
+                 + "".join(f", {r[st]} {st}" for st in ("resumable", "training now") if r[st])
+                 for _, r in grid.iterrows()]
         lines.append("- Grid: " + "; ".join(parts) + " (section \"Grid progress\").")
     if len(lines) == 2:
         lines.append("No full-schedule run has finished yet.")

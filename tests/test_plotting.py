@@ -166,4 +166,5 @@ def test_report_headline_names_each_finished_full_cell_the_gain_and_the_grid() -
     assert "- Interaction layers' gain, webnlg partial (K=2): +12.7 strict test F1" in text
     assert "not run yet" not in text and "needs NYT" not in text  # only cells with runs
     assert "- Grid: table1 3/20 finished, 1 resumable (section" in text
-    assert report.headline(cells.iloc[0:0], pd.DataFrame(), pd.DataFrame())[-1] == "No full-schedule run has finished yet."
+    nothing = report.headline(cells.iloc[0:0], pd.DataFrame(), pd.DataFrame())
+    assert nothing[-1] == "No full-schedule run has finished yet."
