@@ -285,11 +285,10 @@ def investigations(runs: list[analysis.RunPredictions]) -> list[str]:
     return lines
 
 
-def grid_lines(root: Path | None = None) -> list[str]:
+def grid_lines(runs: pd.DataFrame) -> list[str]:
     """The report's "grid progress" section: runs per experiment and state at the paper's
     schedule, and how far each started run got (so the gaps in the tables above are explained
     by what has not run, not left for the reader to guess)."""
-    runs = progress.grid_progress(EXPERIMENTS, "full", root)
     started = progress.started(runs)
     lines = ["", "## Grid progress (paper schedule)", "",
              "Runs of each experiment at the full profile (a run that serves several experiments is counted in "
@@ -352,7 +351,8 @@ def build(profile: str, root: Path | None = None) -> str:
     cells = _cells(results, profiles) if profiles else pd.DataFrame()
     gain = interaction_gain(results) if "full" in profiles else pd.DataFrame()
     if "full" in profiles:
-        lines += [""] + headline(cells, gain, progress.summary(progress.grid_progress(EXPERIMENTS, "full", root)))
+        grid = progress.grid_progress(EXPERIMENTS, "full", root)  # read once: the headline and its own section
+        lines += [""] + headline(cells, gain, progress.summary(grid))
     lines += ["", "## Paper vs measured, per cell", ""]
     if cells.empty:
         lines.append("No regenerated cell has runs yet.")
@@ -371,7 +371,7 @@ def build(profile: str, root: Path | None = None) -> str:
                   "training' entry were one training loop serving both WebNLG tasks (each with its own dev "
                   "selection), so their times are one cost, not two.", "", plotting.markdown(times)]
     if "full" in profiles:
-        lines += grid_lines(root)
+        lines += grid_lines(grid)
     lines += ["", "Real NYT cells: " + plotting.NYT_TRAIN_HINT + ".", "",
               "## Figure 3 points (F1 vs K, strict)", ""]
     f3 = plotting.figure3_data(results, profiles)

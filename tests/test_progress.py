@@ -66,5 +66,6 @@ def test_status_command_and_report_section(tmp_path: Path, capsys) -> None:
     assert "| webnlg/partial/no_interaction/K0/seed1 | 1 | resumable | 1 | 2 |" in out
     from rinlib import report
 
-    text = "\n".join(report.grid_lines(tmp_path))  # the full profile's grid: nothing under runs/full here
+    full = progress.grid_progress(report.EXPERIMENTS, "full", tmp_path)
+    text = "\n".join(report.grid_lines(full))  # the full profile's grid: nothing under runs/full here
     assert "## Grid progress (paper schedule)" in text and "| table1 | 20 | 0 | 0 | 0 | 20 | 0 |" in text
