@@ -58,12 +58,16 @@ _NO_DATES = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}  # byte-stabl
 
 def save_figure_files(fig: Any, stem: str | Path, formats: tuple[str, ...] = ("png", "svg"),
                       dpi: int = 150) -> list[Path]:
-    """Write a matplotlib figure as ``stem.<fmt>`` for each format, atomically and without
-    creation dates (a rerun with the same numbers gives the same bytes)."""
+    """Write a matplotlib figure as ``stem.<fmt>`` for each format, atomically, without
+    creation dates and with a fixed SVG id salt: a rerun with the same numbers gives the same
+    bytes, so re-rendering committed results leaves ``git status`` clean."""
+    import matplotlib
+
     paths = []
-    for fmt in formats:
-        path = Path(f"{stem}.{fmt}")
-        atomic_write_with(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight",
-                                                                 metadata=_NO_DATES.get(fmt)))
-        paths.append(path)
+    with matplotlib.rc_context({"svg.hashsalt": "rinlib"}):  # unset, SVG clip/path ids are random
+        for fmt in formats:
+            path = Path(f"{stem}.{fmt}")
+            atomic_write_with(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight",
+                                                                     metadata=_NO_DATES.get(fmt)))
+            paths.append(path)
     return paths

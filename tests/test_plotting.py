@@ -168,3 +168,11 @@ def test_report_headline_names_each_finished_full_cell_the_gain_and_the_grid() -
     assert "- Grid: table1 3/20 finished, 1 resumable (section" in text
     nothing = report.headline(cells.iloc[0:0], pd.DataFrame(), pd.DataFrame())
     assert nothing[-1] == "No full-schedule run has finished yet."
+
+
+def test_rerendered_figure_has_the_same_bytes(tmp_path: Path) -> None:
+    """Re-rendering committed results must not dirty git: no dates, no random SVG ids."""
+    res = _results()
+    first = plotting.save_figure(plotting.figure3(res, ["quick"]), "figure3", "quick", tmp_path / "a")
+    second = plotting.save_figure(plotting.figure3(res, ["quick"]), "figure3", "quick", tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
