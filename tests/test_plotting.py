@@ -115,7 +115,8 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
     # the tolerance is the compared protocol's std, not strict's: 85.0±3.0 (paper protocol) is within 87.3
     wide = pd.Series({"strict_F1_mean": 80.0, "paper_F1_mean": 85.0, "strict_F1_std": 0.1, "paper_F1_std": 3.0,
                       "n_seeds": 5})
-    assert report.verdict(wide, paper.Value(87.3, 0.4)) == "within paper std (-2.3 paper protocol)"
+    assert report.verdict(wide, paper.Value(87.3, 0.4)) == "within seed std (-2.3 paper protocol)"
+    assert report.verdict(wide, paper.Value(87.3, None)) == "within seed std (-2.3 paper protocol)"
     base = (res.variant == "no_interaction") & (res.task == "partial")
     res.loc[base, "dev_strict_f1"] = 0.60  # the baseline's dev F1 differs from its test F1 (0.70)
     gain = report.interaction_gain(res.assign(profile="full")).set_index("task")  # the quick runs, relabelled
