@@ -121,6 +121,46 @@ def _measured(cell: pd.Series | None, group: str, paper_f1: float | None, note: 
     return cols
 
 
+# ----------------------------------------------------------------------------- which runs a table uses
+Cell = tuple[str, str, str, int]
+"""(dataset, task, variant, K): one row of a table; its runs are the seeds of each profile."""
+
+
+def table1_cells(datasets: Sequence[str]) -> list[Cell]:
+    """Table 1's rows: data set × task × model, RIN at Table 3's K and RIN w/o interaction."""
+    return [(ds, task, model, table3_k(ds, task, model))
+            for ds in datasets for task in paper.TASKS for model in paper.MODELS]
+
+
+def table5_cells(datasets: Sequence[str]) -> list[Cell]:
+    """Table 5's rows: exact match, RIN and its four ablations at Table 3's K."""
+    return [(ds, "exact", model, table3_k(ds, "exact", model)) for ds in datasets for model in paper.TABLE5_MODELS]
+
+
+def _is_figure3_point(frame: pd.DataFrame) -> pd.Series:
+    """Figure 3's points: RIN at K > 0, and RIN w/o interaction as K = 0."""
+    return (((frame["variant"] == "rin") & (frame["K"] > 0))
+            | ((frame["variant"] == "no_interaction") & (frame["K"] == 0)))
+
+
+def runs_behind(results: pd.DataFrame, table: str, datasets: Sequence[str] = ()) -> pd.DataFrame:
+    """The rows of ``results`` that ``table`` ("table1", "table5" or "figure3") summarises.
+
+    Why: a caption names the seeds, devices and commits of the runs behind its numbers; built from
+    every collected run, Table 1's caption would list the commits of Figure 3's K-sweep too.
+    ``datasets`` as passed to :func:`table1` / :func:`table5` (Figure 3 takes every data set)."""
+    if results.empty:
+        return results
+    if table == "figure3":
+        return results[_is_figure3_point(results)]
+    cells = {"table1": table1_cells, "table5": table5_cells}
+    if table not in cells:
+        raise ValueError(f"table must be one of {sorted([*cells, 'figure3'])}, got {table!r}")
+    wanted = set(cells[table](datasets))
+    keys = zip(results["dataset"], results["task"], results["variant"], results["K"].astype(int))
+    return results[[k in wanted for k in keys]]
+
+
 # ----------------------------------------------------------------------------- tables
 def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
            datasets: Sequence[str] = ("webnlg", "nyt", "nyt-proxy")) -> pd.DataFrame:
@@ -133,22 +173,19 @@ def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     summary = summarise(results)
     groups = _profiles(results, profiles)
     rows = []
-    for ds in datasets:
-        for task in paper.TASKS:
-            for model in paper.MODELS:
-                K = table3_k(ds, task, model)
-                pv = {m: paper.table1_value(ds, task, model, m) for m in METRICS}
-                row = {"dataset": DATASET_NAMES.get(ds, ds), "task": task, "model": paper.MODEL_NAMES[model],
-                       "K": K, **{f"paper {m}": str(pv[m]) if pv[m] else "—" for m in METRICS}}
-                if ds == "nyt-proxy":
-                    row["model"] += " [PROXY]"
-                for g in groups:
-                    note = NYT_TRAIN_HINT if ds == "nyt" else ("not run" if ds != "nyt-proxy" else
-                                                               f"not run in profile {g}")
-                    row.update(_measured(summary_cell(summary, g, ds, task, model, K), g,
-                                         pv["F1"].mean if pv["F1"] else None, note))
-                row["note"] = PROXY_NOTE if ds == "nyt-proxy" else ""
-                rows.append(row)
+    for ds, task, model, K in table1_cells(datasets):
+        pv = {m: paper.table1_value(ds, task, model, m) for m in METRICS}
+        row = {"dataset": DATASET_NAMES.get(ds, ds), "task": task, "model": paper.MODEL_NAMES[model],
+               "K": K, **{f"paper {m}": str(pv[m]) if pv[m] else "—" for m in METRICS}}
+        if ds == "nyt-proxy":
+            row["model"] += " [PROXY]"
+        for g in groups:
+            note = NYT_TRAIN_HINT if ds == "nyt" else ("not run" if ds != "nyt-proxy" else
+                                                       f"not run in profile {g}")
+            row.update(_measured(summary_cell(summary, g, ds, task, model, K), g,
+                                 pv["F1"].mean if pv["F1"] else None, note))
+        row["note"] = PROXY_NOTE if ds == "nyt-proxy" else ""
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -158,23 +195,21 @@ def table5(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     summary = summarise(results)
     groups = _profiles(results, profiles)
     rows = []
-    for ds in datasets:
-        for model in paper.TABLE5_MODELS:
-            K = table3_k(ds, "exact", model)
-            pv = paper.TABLE5[(ds, model)]
-            row = {"dataset": DATASET_NAMES.get(ds, ds), "model": paper.MODEL_NAMES[model], "K": K,
-                   "paper F1": str(pv)}
-            for g in groups:
-                cell = summary_cell(summary, g, ds, "exact", model, K)
-                if cell is None:
-                    row.update({f"{g}: strict F1": NYT_TRAIN_HINT if ds == "nyt" else "not run",
-                                f"{g}: paper protocol F1": "", f"{g}: ΔF1 strict": "", f"{g}: n seeds": 0})
-                    continue
-                row.update({f"{g}: strict F1": fmt(cell["strict_F1_mean"], cell["strict_F1_std"]),
-                            f"{g}: paper protocol F1": fmt(cell["paper_F1_mean"], cell["paper_F1_std"]),
-                            f"{g}: ΔF1 strict": f"{cell['strict_F1_mean'] - pv.mean:+.1f}",
-                            f"{g}: n seeds": int(cell["n_seeds"])})
-            rows.append(row)
+    for ds, task, model, K in table5_cells(datasets):
+        pv = paper.TABLE5[(ds, model)]
+        row = {"dataset": DATASET_NAMES.get(ds, ds), "model": paper.MODEL_NAMES[model], "K": K,
+               "paper F1": str(pv)}
+        for g in groups:
+            cell = summary_cell(summary, g, ds, task, model, K)
+            if cell is None:
+                row.update({f"{g}: strict F1": NYT_TRAIN_HINT if ds == "nyt" else "not run",
+                            f"{g}: paper protocol F1": "", f"{g}: ΔF1 strict": "", f"{g}: n seeds": 0})
+                continue
+            row.update({f"{g}: strict F1": fmt(cell["strict_F1_mean"], cell["strict_F1_std"]),
+                        f"{g}: paper protocol F1": fmt(cell["paper_F1_mean"], cell["paper_F1_std"]),
+                        f"{g}: ΔF1 strict": f"{cell['strict_F1_mean'] - pv.mean:+.1f}",
+                        f"{g}: n seeds": int(cell["n_seeds"])})
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -188,9 +223,7 @@ def figure3_data(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     if summary.empty:
         return pd.DataFrame(columns=["profile", "dataset", "task", "K", "F1_mean", "F1_std", "n_seeds"])
     groups = _profiles(results, profiles)
-    s = summary[summary["profile"].isin(groups)
-                & (((summary["variant"] == "rin") & (summary["K"] > 0))
-                   | ((summary["variant"] == "no_interaction") & (summary["K"] == 0)))]
+    s = summary[summary["profile"].isin(groups) & _is_figure3_point(summary)]
     out = s[["profile", "dataset", "task", "K", f"{protocol}_F1_mean", f"{protocol}_F1_std", "n_seeds",
              "epochs"]].rename(columns={f"{protocol}_F1_mean": "F1_mean", f"{protocol}_F1_std": "F1_std"})
     # 0.01 F1 points is far below seed noise; more digits only make the tables unreadable
@@ -291,8 +324,10 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
     import seaborn as sns
 
     sns.despine(fig)
+    drawn = runs_behind(results, "figure3")
+    drawn = drawn[drawn["dataset"].isin(datasets)] if not drawn.empty else drawn
     caption = "Figure 3 (RIN, Sun et al. 2020) regenerated. " + " | ".join(
-        provenance(results, p) for p in _profiles(results, profiles)) + "."
+        provenance(drawn, p) for p in _profiles(drawn, profiles)) + "."
     if left_out:
         caption += (f" Not drawn: {', '.join(DATASET_NAMES.get(d, d) for d in left_out)} (not the paper's setting; "
                     "its points are in the figure3_points table).")

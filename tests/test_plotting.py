@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
 from rinlib import paper, plotting  # noqa: E402
 
@@ -177,3 +178,20 @@ def test_rerendered_figure_has_the_same_bytes(tmp_path: Path) -> None:
     first = plotting.save_figure(plotting.figure3(res, ["quick"]), "figure3", "quick", tmp_path / "a")
     second = plotting.save_figure(plotting.figure3(res, ["quick"]), "figure3", "quick", tmp_path / "b")
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_captions_name_only_the_runs_behind_the_table() -> None:
+    res = _results()
+    res.loc[(res.variant == "rin") & (res.K == 1), "commit"] = "k1sweep"  # a Figure 3-only run
+    res.loc[res.variant == "no_pos", "commit"] = "ablation"  # a Table 5-only run
+    t1 = plotting.caption(plotting.runs_behind(res, "table1", ["webnlg"]), ["quick"], "T1")
+    t5 = plotting.caption(plotting.runs_behind(res, "table5", ["webnlg"]), ["quick"], "T5")
+    f3 = plotting.caption(plotting.runs_behind(res, "figure3"), ["quick"], "F3")
+    assert "abc123" in t1 and "k1sweep" not in t1 and "ablation" not in t1  # K=2 is Table 3's WebNLG K
+    assert "ablation" in t5 and "k1sweep" not in t5
+    assert "k1sweep" in f3 and "ablation" not in f3
+    fig = plotting.figure3(res, ["quick"])
+    assert "ablation" not in " ".join(t.get_text() for t in fig.texts)
+    assert plotting.runs_behind(res.iloc[0:0], "table1", ["webnlg"]).empty
+    with pytest.raises(ValueError, match="table1"):
+        plotting.runs_behind(res, "table9")
