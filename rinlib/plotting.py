@@ -148,11 +148,13 @@ def runs_behind(results: pd.DataFrame, table: str, datasets: Sequence[str] = ())
 
     Why: a caption names the seeds, devices and commits of the runs behind its numbers; built from
     every collected run, Table 1's caption would list the commits of Figure 3's K-sweep too.
-    ``datasets`` as passed to :func:`table1` / :func:`table5` (Figure 3 takes every data set)."""
+    ``datasets`` as passed to :func:`table1` / :func:`table5`; for Figure 3 the data sets drawn
+    (empty: every data set, as in its points table)."""
     if results.empty:
         return results
     if table == "figure3":
-        return results[_is_figure3_point(results)]
+        points = _is_figure3_point(results)
+        return results[points & results["dataset"].isin(datasets)] if datasets else results[points]
     cells = {"table1": table1_cells, "table5": table5_cells}
     if table not in cells:
         raise ValueError(f"table must be one of {sorted([*cells, 'figure3'])}, got {table!r}")
@@ -324,8 +326,7 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
     import seaborn as sns
 
     sns.despine(fig)
-    drawn = runs_behind(results, "figure3")
-    drawn = drawn[drawn["dataset"].isin(datasets)] if not drawn.empty else drawn
+    drawn = runs_behind(results, "figure3", datasets)
     caption = "Figure 3 (RIN, Sun et al. 2020) regenerated. " + " | ".join(
         provenance(drawn, p) for p in _profiles(drawn, profiles)) + "."
     if left_out:
