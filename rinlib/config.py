@@ -20,6 +20,13 @@ import yaml
 DATASETS = ("webnlg", "webnlg-etl", "nyt", "nyt-proxy", "nyt10", "nyt11")
 TASKS = ("partial", "exact")
 VARIANTS = ("rin", "no_interaction", "no_er", "no_rc", "no_pos")
+# Initial word vectors (rinlib.data.embeddings): GloVe 6B 100-d cut to the 2,716 words the kit
+# ships (the default, every committed run before the option existed), the complete GloVe 6B 50-d
+# vectors (extra ``vectors``), and those 50-d vectors cut to the same 2,716 words. The two 50-d
+# settings differ only in coverage, which is what the word-vector experiment isolates.
+VECTORS = ("glove100-top2716", "glove50", "glove50-top2716")
+DEFAULT_VECTORS = VECTORS[0]
+VECTOR_DIMS = {"glove100-top2716": 100, "glove50": 50, "glove50-top2716": 50}
 
 # Paper Table 3 (K per task, dropout, learning rate, batch size, maximum epochs).
 TABLE3: dict[str, dict[str, Any]] = {
@@ -31,7 +38,12 @@ TABLE3_COLUMN = {"webnlg": "webnlg", "webnlg-etl": "webnlg", "nyt": "nyt", "nyt-
                  "nyt10": "nyt", "nyt11": "nyt"}
 
 # Fields that do not change what a run computes (kept out of the cache key).
-_NON_RESULT_FIELDS = {"out_dir", "device", "num_threads", "progress", "profile", "data_root", "notes"}
+_NON_RESULT_FIELDS = {"out_dir", "device", "num_threads", "progress", "profile", "data_root", "notes",
+                      "test_curve"}
+
+
+# Result-defining fields added after runs were committed, with the value those runs had.
+_LATER_FIELDS = {"vectors": DEFAULT_VECTORS}
 
 
 class ConfigError(ValueError):
@@ -62,7 +74,8 @@ class RunConfig:
     lstm_hidden: int = 100  # both directions together (50 per direction)
     finetune_words: bool = True
     # dimensions (paper §5.2) and the kit's own choices
-    word_dim: int = 100
+    vectors: str = DEFAULT_VECTORS
+    word_dim: int | None = None  # None: the dimension of ``vectors``
     pos_dim: int = 10
     pair_dim: int = 100  # hidden size of W_m in C_r (Eq. 7); the paper does not give it
     gate: str = "eq4"  # "eq4" (paper Eq. 4) or "grucell" (nn.GRUCell, as the authors' code)
@@ -80,6 +93,8 @@ class RunConfig:
     out_dir: str | None = None
     data_root: str | None = None
     notes: str = ""
+    # the sealed per-epoch test curve (rinlib.training): None = on for the full profile only
+    test_curve: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolved(self) -> "RunConfig":
@@ -92,6 +107,15 @@ class RunConfig:
             raise ConfigError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
         if self.gate not in ("eq4", "grucell"):
             raise ConfigError(f"gate must be 'eq4' or 'grucell', got {self.gate!r}")
+        if self.vectors not in VECTORS:
+            raise ConfigError(f"vectors must be one of {VECTORS}, got {self.vectors!r}")
+        word_dim = VECTOR_DIMS[self.vectors] if self.word_dim is None else self.word_dim
+        if self.vectors != DEFAULT_VECTORS and word_dim != VECTOR_DIMS[self.vectors]:
+            raise ConfigError(f"vectors={self.vectors} has {VECTOR_DIMS[self.vectors]}-d vectors, "
+                              f"got word_dim={word_dim}")
+        if self.vectors != DEFAULT_VECTORS and self.glove_path:
+            raise ConfigError(f"glove_path replaces the default vectors only; it cannot be combined with "
+                              f"vectors={self.vectors}")
         col = TABLE3[TABLE3_COLUMN[self.dataset]]
         K = self.K if self.K is not None else col["K"][self.task]
         if self.variant == "no_interaction":
@@ -101,11 +125,17 @@ class RunConfig:
         return replace(
             self,
             K=K,
+            word_dim=word_dim,
             dropout=col["dropout"] if self.dropout is None else self.dropout,
             lr=col["lr"] if self.lr is None else self.lr,
             batch_size=col["batch_size"] if self.batch_size is None else self.batch_size,
             epochs=col["epochs"] if self.epochs is None else self.epochs,
         )
+
+    @property
+    def writes_test_curve(self) -> bool:
+        """Whether training scores test after every epoch into the sealed ``test_curve.csv``."""
+        return self.profile == "full" if self.test_curve is None else self.test_curve
 
     @property
     def use_pos(self) -> bool:
@@ -135,8 +165,14 @@ class RunConfig:
         return RunConfig.from_dict({**self.to_dict(), **d})
 
     def key(self) -> str:
-        """Short hash of the result-defining fields of the *resolved* config (the cache key)."""
+        """Short hash of the result-defining fields of the *resolved* config (the cache key).
+
+        A field added after runs were committed enters the hash only when it differs from its
+        default, so every earlier run keeps its key (and stays finished)."""
         d = {k: v for k, v in self.resolved().to_dict().items() if k not in _NON_RESULT_FIELDS}
+        for name, default in _LATER_FIELDS.items():
+            if d.get(name) == default:
+                del d[name]
         blob = json.dumps(d, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 

@@ -1,4 +1,5 @@
-"""Where runs live: ``<results>/runs/<profile>/<dataset>/<task>/<variant>/K<k>/seed<s>/``.
+"""Where runs live: ``<results>/runs/<profile>/<dataset>/<task>/<variant>/K<k>/seed<s>/``
+(``<profile>/vectors-<setting>/<dataset>/…`` for runs with other than the default word vectors).
 
 ``<results>`` is ``$RIN_RESULTS`` when set (tests and ``run_all.sh`` point it at a temporary
 folder), else the kit's ``results/``.
@@ -14,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from rinlib.config import RunConfig
+from rinlib.config import DEFAULT_VECTORS, RunConfig
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
@@ -32,7 +33,11 @@ def run_dir(cfg: RunConfig, root: str | Path | None = None) -> Path:
     """
     c = cfg.resolved()
     base = Path(root) if root else results_root() / "runs"
-    return base / c.profile / c.dataset / c.task / c.variant / f"K{c.K}" / f"seed{c.seed}"
+    if c.vectors != DEFAULT_VECTORS:  # other initial vectors: their own tree, apart from the paper grid
+        base = base / c.profile / f"vectors-{c.vectors}"
+    else:
+        base = base / c.profile
+    return base / c.dataset / c.task / c.variant / f"K{c.K}" / f"seed{c.seed}"
 
 
 LOCK = ".sweep.lock"

