@@ -46,7 +46,7 @@ done
 case "$PROFILE" in smoke|quick|full) ;; *) echo "[run_all] --profile must be smoke, quick or full" >&2; exit 2 ;; esac
 
 RESULTS="${RIN_RESULTS:-$ROOT/results}"
-export RIN_RESULTS="$RESULTS" MPLBACKEND=Agg PYTHONHASHSEED=0
+export RIN_RESULTS="$RESULTS" RIN_PROFILE="$PROFILE" MPLBACKEND=Agg PYTHONHASHSEED=0
 
 if [ "$CMD" = clean ]; then
   if [ "$PROFILE" = full ] && [ "$FORCE" != true ]; then
@@ -65,7 +65,7 @@ ENGINE=local; [ "$JOBS" -gt 1 ] && ENGINE=ray
 
 echo "[run_all] profile=$PROFILE device=$DEVICE jobs=$JOBS engine=$ENGINE force=$FORCE datasets='$DATASETS' results=$RESULTS"
 # shellcheck source=tools/ensure_env.sh
-source tools/ensure_env.sh test,sweep,widgets
+source tools/ensure_env.sh test,sweep,widgets,vectors
 
 echo "[run_all] data: python -m rinlib.data prepare ($(elapsed))"
 python -m rinlib.data prepare --stats-out "$RESULTS/tables/$PROFILE/data_stats.csv" | tail -n 3

@@ -38,9 +38,12 @@ from matplotlib.figure import Figure
 from rinlib.config import RunConfig
 from rinlib.data.embeddings import VECTOR_STATUS, vector_status
 from rinlib.data.vocab import Vocab
+from rinlib.figures import show_inline
 from rinlib.metrics import (PRF, Prediction, by_category, decode_bioes, error_breakdown, match_key,
                             paired_bootstrap, per_relation, protocol_breakdown)
 from rinlib.records import Sentence, Span, Triple, anchor
+
+show_inline()  # figures show as images in notebooks, whatever MPLBACKEND says
 
 SYSTEMS = {"rin": "RIN", "no_interaction": "RIN w/o interaction", "no_er": "RIN w/o ER",
            "no_rc": "RIN w/o RC", "no_pos": "RIN w/o POS"}
@@ -133,14 +136,15 @@ def load_runs(run_dirs: Iterable[str | Path], gold: GoldLoader | None = None) ->
     return out
 
 
-def experiment_runs(experiment: str, profile: str, **overrides) -> list[RunPredictions]:
+def experiment_runs(experiment: str, profile: str, train: bool = True, **overrides) -> list[RunPredictions]:
     """The finished runs of one experiment of ``rinlib.profiles`` (``table1``, ``nyt_proxy``, …),
-    trained by ``rinlib.sweep.run`` or read back from its cache, with their test predictions.
-    An experiment the profile skips (smoke skips ``nyt_proxy``) gives ``[]``."""
+    trained by ``rinlib.sweep.run`` (``train=False``: only those already finished) or read back
+    from its cache, with their test predictions. An experiment the profile skips (smoke skips
+    ``nyt_proxy``) gives ``[]``."""
     from rinlib import profiles, sweep
 
     configs = profiles.experiment_configs(experiment, profile, **overrides)
-    return load_runs([r.out_dir for r in sweep.run(configs, progress=False)]) if configs else []
+    return load_runs([r.out_dir for r in sweep.run(configs, progress=False, train=train)]) if configs else []
 
 
 def output_dir(kind: str, profile: str) -> Path:

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from rinlib import paper
+from rinlib.figures import Figure, new_figure, show_inline
 from rinlib.config import RunConfig
 from rinlib.io import atomic_write_text, save_figure_files
 from rinlib.profiles import PROFILES, settings
@@ -28,6 +28,7 @@ METRICS = ("P", "R", "F1")
 PROTOCOLS = ("strict", "paper")
 PROTOCOL_NAMES = {"strict": "strict", "paper": "paper protocol"}
 _COL = {"P": "precision", "R": "recall", "F1": "f1"}
+show_inline()  # figures returned by a notebook cell show as images, whatever MPLBACKEND says
 NYT_TRAIN_HINT = ("needs NYT train split (see README): RIN_NYT_TRAIN=<train_triples.json> "
                   "RIN_NYT_EXACT_TRAIN=<train.json> ./run_all.sh --datasets 'webnlg nyt'")
 PROXY_NOTE = "PROXY: trained on NYT dev (4,500 sent.), not the paper's setting"
@@ -290,7 +291,7 @@ def _style() -> None:
 
 
 def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protocol: str = "strict",
-            datasets: Sequence[str] = ("webnlg", "nyt")) -> plt.Figure:
+            datasets: Sequence[str] = ("webnlg", "nyt")) -> Figure:
     """Figure 3: F1 vs K, (A) partial and (B) exact; measured mean ± std (error bars, n in the
     legend) per profile, and the paper's only numeric points (K = 0 and Table 3's K) as markers.
 
@@ -302,7 +303,8 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
     all_points = figure3_data(results, profiles, protocol)
     data = all_points[all_points["dataset"].isin(datasets)]
     left_out = sorted(set(all_points["dataset"]) - set(datasets))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig = new_figure(figsize=(10, 4.2))
+    axes = fig.subplots(1, 2)
     for ax, task, letter in zip(axes, paper.TASKS, "AB"):
         for (prof, ds), g in data[data["task"] == task].groupby(["profile", "dataset"], sort=False):
             n = f"n={int(g['n_seeds'].min())}" if g["n_seeds"].nunique() == 1 else \
@@ -337,10 +339,11 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
     return fig
 
 
-def training_curves(history: pd.DataFrame, title: str = "") -> plt.Figure:
+def training_curves(history: pd.DataFrame, title: str = "") -> Figure:
     """Loss (entity, relation, total) and dev F1 (both protocols) per epoch of one run."""
     _style()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig = new_figure(figsize=(9, 3.4))
+    a, b = fig.subplots(1, 2)
     if not history.empty:
         for col, lab in (("loss", "total"), ("loss_entity", "entity (BIOES CE)"), ("loss_relation", "relation (BCE)")):
             a.plot(history["epoch"], history[col], marker=".", label=lab)
@@ -364,13 +367,13 @@ class LiveCurves:
         self.rows: list[dict] = [] if history is None else history.to_dict("records")
 
     def __call__(self, row: dict) -> None:
-        from IPython.display import clear_output, display
+        from IPython.display import clear_output
+
+        from rinlib.figures import display
 
         self.rows.append(row)
-        fig = training_curves(pd.DataFrame(self.rows), self.title)
         clear_output(wait=True)
-        display(fig)
-        plt.close(fig)
+        display(training_curves(pd.DataFrame(self.rows), self.title))
 
 
 def _wrap(text: str, width: int) -> str:
@@ -403,7 +406,7 @@ def markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def save_figure(fig: plt.Figure, name: str, profile: str, root: Path | None = None) -> list[Path]:
+def save_figure(fig: Figure, name: str, profile: str, root: Path | None = None) -> list[Path]:
     """PNG (200 dpi), SVG and PDF under ``results/figures/<profile>/``."""
     return save_figure_files(fig, out_dir("figures", profile, root) / name, ("png", "svg", "pdf"), dpi=200)
 

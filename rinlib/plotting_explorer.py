@@ -19,9 +19,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from rinlib.explorer import ExplorerError, LayerView, as_sentence, layer_view, tokenize
+from rinlib.figures import display, show_inline
 from rinlib.io import save_figure_files
 from rinlib.model import RIN
 from rinlib.records import Sentence, anchor
+
+show_inline()  # figures show as images in notebooks, whatever MPLBACKEND says
 
 _FIXED, _BROKEN, _ANCHOR = "#2a9d4b", "#c8372d", "#d62728"
 
@@ -66,7 +69,7 @@ def plot_layer_heatmaps(view: LayerView, relation: str | None = None, caption: s
     n, L = len(tokens), len(view.layers)
     ncols = min(L, 3 if n <= 25 else 2)
     nrows = -(-L // ncols)
-    side = float(np.clip(0.22 * n + 1.5, 3.5, 12.0))
+    side = float(np.clip(0.22 * n + 1.5, 3.5, 6.5))  # wider figures are scaled down inline: unreadable labels
     fig = Figure(figsize=(side * ncols + 1.0, side * nrows + 0.8), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     gold = [t for t in view.gold if relation is None or t.rel == relation]
@@ -79,7 +82,7 @@ def plot_layer_heatmaps(view: LayerView, relation: str | None = None, caption: s
                 if i in anchors:
                     lab.set_color(_ANCHOR)
                     lab.set_fontweight("bold")
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=9)
         shown = [t for t in layer.triples if relation is None or t.rel == relation]
         for t in shown:
             ax.add_patch(Rectangle((anchor(t.obj), anchor(t.subj)), 1, 1, fill=False, lw=1.5, ec="black"))
@@ -152,21 +155,15 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", 
 
 # --------------------------------------------------------------------------- static and interactive view
 
-def _display(*objs: Any) -> None:
-    from IPython.display import display
-
-    display(*objs)
-
-
 def static_view(model: RIN, meta: dict[str, Any], item: Sentence | Sequence[str] | str,
-                relation: str | None = None, caption: str = "") -> LayerView:
+                relation: str | None = None, caption: str = "", show: Any = None) -> LayerView:
     """Display entities, triples, per-layer tags, pair heatmaps and triple changes for one
-    sentence, without widgets; returns the :class:`LayerView`."""
+    sentence, without widgets (or into a widget output: ``show``); returns the :class:`LayerView`."""
     view = layer_view(model, meta, item)
-    _display(pd.DataFrame({"sentence": [" ".join(view.sentence.tokens)]}),
+    display(pd.DataFrame({"sentence": [" ".join(view.sentence.tokens)]}),
              view.entities_table(), view.triples_table(),
              plot_tag_layers(view, caption), plot_layer_heatmaps(view, relation, caption),
-             view.triple_changes())
+             view.triple_changes(), show=show)
     return view
 
 
@@ -193,38 +190,72 @@ def _text_item(text: str, meta: dict[str, Any]) -> list[str]:
         return text.split()
 
 
+MAX_OVER_RELATIONS = "max over relations"  # the relation menu's first entry (a string: None blanks a Dropdown)
+
+
+class ExplorerApp:
+    """The interactive explorer: a test-sentence picker, a text box, a relation menu and an
+    output area that :meth:`render` fills with the tables and figures of :func:`static_view`.
+
+    Figures go into the output area as display data (PNG), so they draw on the first run and
+    after every update, whatever matplotlib backend the kernel has."""
+
+    def __init__(self, widgets: Any, model: RIN, meta: dict[str, Any], first: Sentence,
+                 relation: str | None, caption: str, test: Sequence[Sentence] = ()) -> None:
+        self.model, self.meta, self.first, self.caption = model, meta, first, caption
+        self.test = list(test)
+        self.picker = widgets.Dropdown(
+            options=[("(typed text)", -1)] + [(f"{i}: {' '.join(s.tokens)[:70]}", i) for i, s in enumerate(self.test)],
+            value=-1, description="test sentence", layout=widgets.Layout(width="90%"))
+        self.text = widgets.Text(value=" ".join(first.tokens), description="sentence", continuous_update=False,
+                                 layout=widgets.Layout(width="90%"))
+        self.relation = widgets.Dropdown(options=[MAX_OVER_RELATIONS, *meta["relations"]],
+                                         value=relation or MAX_OVER_RELATIONS, description="relation")
+        self.go = widgets.Button(description="explore", button_style="primary")
+        self.out = widgets.Output()
+        self.go.on_click(self.render)
+        self.text.observe(self.render, names="value")
+        self.relation.observe(self.render, names="value")
+        self.picker.observe(self._pick, names="value")
+        self.box = widgets.VBox([self.picker, widgets.HBox([self.text, self.go]), self.relation, self.out])
+
+    def _item(self) -> Sentence | list[str]:
+        if self.picker.value >= 0 and self.text.value == " ".join(self.test[self.picker.value].tokens):
+            return self.test[self.picker.value]  # a test sentence: gold tags and triples are shown too
+        if self.text.value == " ".join(self.first.tokens):
+            return self.first
+        return _text_item(self.text.value, self.meta)
+
+    def _pick(self, _: Any = None) -> None:
+        if self.picker.value >= 0:
+            self.text.value = " ".join(self.test[self.picker.value].tokens)  # triggers render
+
+    def render(self, _: Any = None) -> None:
+        """Redraw the output area for the current sentence and relation."""
+        self.out.outputs = ()
+        rel = None if self.relation.value == MAX_OVER_RELATIONS else self.relation.value
+        try:
+            static_view(self.model, self.meta, self._item(), rel, self.caption, show=self.out.append_display_data)
+        except ExplorerError as e:
+            self.out.append_stdout(f"{e}\n")
+
+    def _ipython_display_(self) -> None:
+        display(self.box)
+
+
 def show_explorer(model: RIN, meta: dict[str, Any], initial: Sentence | Sequence[str] | str,
-                  relation: str | None = None, caption: str = "", interactive: bool | None = None) -> Any:
-    """A text box (+ relation choice) that re-renders :func:`static_view` for what the user
-    types. ``interactive=None`` uses widgets only under a Jupyter server with ipywidgets
-    installed; otherwise (papermill, nbval, no ipywidgets) the initial sentence is shown
-    statically and its :class:`LayerView` returned."""
+                  relation: str | None = None, caption: str = "", interactive: bool | None = None,
+                  test: Sequence[Sentence] = ()) -> ExplorerApp | LayerView:
+    """An :class:`ExplorerApp` (``test``: the sentences its picker offers), or, without a
+    Jupyter frontend or ipywidgets (papermill, nbval), the static view of ``initial``.
+
+    ``interactive=None`` uses widgets only under a Jupyter server with ipywidgets installed."""
     widgets = _ipywidgets() if (interactive or (interactive is None and _jupyter_frontend())) else None
     if widgets is None:
         if interactive:
             print("ipywidgets is not installed (pip install -e .[widgets]): showing a static view")
         return static_view(model, meta, initial, relation, caption)
-    first = as_sentence(initial, meta)
-    text = widgets.Text(value=" ".join(first.tokens), description="sentence", continuous_update=False,
-                        layout=widgets.Layout(width="90%"))
-    rel = widgets.Dropdown(options=[("max over relations", None)] + [(r, r) for r in meta["relations"]],
-                           value=relation, description="relation")
-    go = widgets.Button(description="explore", button_style="primary")
-    out = widgets.Output()
-
-    def render(_: Any = None) -> None:
-        out.clear_output(wait=True)
-        with out:
-            try:
-                static_view(model, meta, first if text.value == " ".join(first.tokens) else _text_item(text.value, meta),
-                            rel.value, caption)
-            except ExplorerError as e:
-                print(e)
-
-    go.on_click(render)
-    text.observe(render, names="value")
-    rel.observe(render, names="value")
-    app = widgets.VBox([widgets.HBox([text, go]), rel, out])
-    render()
-    _display(app)
+    app = ExplorerApp(widgets, model, meta, as_sentence(initial, meta), relation, caption, test)
+    app.render()
+    display(app)
     return app

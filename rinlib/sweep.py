@@ -184,9 +184,11 @@ def run_one(cfg: RunConfig, *, force: bool = False, results_root: Path | None = 
 
 
 def run(configs: list[RunConfig], *, engine: str = "local", jobs: int = 1, force: bool = False,
-        results_root: Path | None = None, progress: bool = True) -> list[RunResult]:
+        results_root: Path | None = None, progress: bool = True, train: bool = True) -> list[RunResult]:
     """Run every config (cached ones are read back), in order; returns the results of the
     finished ones (a ``busy`` run, trained by another process right now, is left out).
+    ``train=False`` only reads finished runs back (a notebook opened by hand shows the
+    committed results; nothing starts a days-long run by accident).
 
     ``engine="local"`` is sequential and in-process (``jobs`` must be 1); ``engine="ray"``
     hands the whole list to ``rinlib.sweep_ray.run`` with the same arguments.
@@ -200,6 +202,10 @@ def run(configs: list[RunConfig], *, engine: str = "local", jobs: int = 1, force
             raise SweepError("engine='ray' needs rinlib/sweep_ray.py and ray (pip install -e '.[sweep]'): "
                              f"{e}") from e
         return sweep_ray.run(configs, jobs=jobs, force=force, results_root=results_root, progress=progress)
+    if not train:
+        root = Path(results_root) if results_root else default_results_root()
+        found = [(load_result(run_dir(c, root / "runs")), c) for c in configs]
+        return [r for r, c in found if r is not None and r.metrics.get("key") == c.key()]
     if jobs != 1:
         raise SweepError(f"jobs={jobs} needs engine='ray' (the local engine runs one config at a time; "
                          "run_all.sh --jobs N implies it)")

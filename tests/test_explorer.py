@@ -174,13 +174,36 @@ def test_widget_cell_is_static_under_papermill(tiny_run, monkeypatch):
     assert isinstance(view, explorer.LayerView)
 
 
-def test_widget_app_builds_when_ipywidgets_present(tiny_run):
+def _mimes(outputs) -> list[str]:
+    return [m for o in outputs for m in o.get("data", {})]
+
+
+def test_widget_updates_draw_images_not_figure_reprs(tiny_run, monkeypatch):
+    """The widget's update callback fills its output area with image data (not "<Figure size ...>")
+    on the first render and after each control changes, whatever MPLBACKEND is."""
     pytest.importorskip("ipywidgets")
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    InteractiveShell.instance()  # the formatter an ipywidgets Output uses
     _, model, meta = tiny_run
-    app = plotting_explorer.show_explorer(model, meta, sentences("test")[0], interactive=True)
-    text = app.children[0].children[0]
-    text.value = "Alan Bean was born in Wheeler , Texas ."  # re-renders without error
-    assert type(app).__name__ == "VBox"
+    test = sentences("test")
+    app = plotting_explorer.show_explorer(model, meta, test[0], interactive=True, test=test)
+    assert isinstance(app, plotting_explorer.ExplorerApp)
+    assert app.relation.value == plotting_explorer.MAX_OVER_RELATIONS  # never a blank menu
+    assert _mimes(app.out.outputs).count("image/png") == 2  # tags per layer and pair heatmaps
+    for change in (lambda: setattr(app.text, "value", "Alan Bean was born in Wheeler , Texas ."),
+                   lambda: setattr(app.relation, "value", meta["relations"][0]),
+                   lambda: setattr(app.relation, "value", plotting_explorer.MAX_OVER_RELATIONS),
+                   lambda: setattr(app.picker, "value", 3)):
+        app.out.outputs = ()
+        change()
+        assert _mimes(app.out.outputs).count("image/png") == 2
+        bare = [o for o in app.out.outputs if o.get("data", {}).get("text/plain", "").startswith("<Figure size")
+                and "image/png" not in o["data"]]
+        assert not bare
+    assert app.relation.value == plotting_explorer.MAX_OVER_RELATIONS
+    assert app.text.value == " ".join(test[3].tokens) and app._item() is test[3]
 
 
 def test_find_model_falls_back_to_the_profile_run(tmp_path, tiny_run, monkeypatch):

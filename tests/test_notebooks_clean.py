@@ -1,5 +1,7 @@
 """Notebook sources are committed clean: no outputs, no execution counts, exactly one cell
-tagged ``parameters`` whose defaults are the smoke profile, and no function/class definitions.
+tagged ``parameters``, and no function/class definitions. Opened by hand (no ``RIN_PROFILE``), a
+notebook shows the committed full-schedule results and trains nothing: every call that could
+train is passed the ``train`` parameter, which is False unless ``RIN_PROFILE`` is set.
 
 The one exception: a cell marked ``# NBVAL_CHECK_OUTPUT`` keeps its expected output (stream
 text only) and an execution count, because nbval compares against the stored output and skips
@@ -29,7 +31,13 @@ def test_notebook_is_clean(path: Path) -> None:
     params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1, f"{path.name}: expected exactly one 'parameters' cell, found {len(params)}"
     src = params[0].source
-    assert 'os.environ.get("RIN_PROFILE", "smoke")' in src, f"{path.name}: parameters must default to smoke"
+    assert 'os.environ.get("RIN_PROFILE", "full")' in src, f"{path.name}: opened by hand, show the full results"
+    body = "\n".join(c.source for c in code)
+    if "sweep.run(" in body or "experiment_runs(" in body:
+        assert 'train = "RIN_PROFILE" in os.environ' in src, f"{path.name}: needs the train parameter"
+        calls = body.count("sweep.run(") + body.count("experiment_runs(")
+        assert body.count("train=train") + body.count("profile, train)") == calls, \
+            f"{path.name}: a call that could train does not get the train parameter"
     for c in code:
         for line in c.source.splitlines():
             assert not line.lstrip().startswith(("def ", "class ")), f"{path.name}: define functions in rinlib"

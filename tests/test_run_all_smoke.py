@@ -25,6 +25,36 @@ def _run_all(results: Path) -> str:
     return out
 
 
+DRAWING_NOTEBOOKS = ("05_figure3", "07_error_analysis", "08_interaction_explorer")
+MAX_NOTEBOOK_BYTES = 2_000_000
+
+
+def figure_outputs(nb: dict) -> tuple[int, list[str]]:
+    """(image outputs, text-only ``<Figure size ...>`` outputs) of an executed notebook."""
+    images, bare = 0, []
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            images += "image/png" in data or "image/svg+xml" in data
+            text = "".join(data.get("text/plain", "")) + "".join(o.get("text", ""))
+            if "<Figure size" in text and "image/png" not in data:
+                bare.append(text.strip()[:80])
+    return images, bare
+
+
+def _notebooks_show_their_figures(folder: Path) -> None:
+    import json
+
+    executed = sorted(folder.glob("*.ipynb"))
+    assert len(executed) >= 8, executed
+    for path in executed:
+        assert path.stat().st_size < MAX_NOTEBOOK_BYTES, f"{path.name}: {path.stat().st_size} bytes"
+        images, bare = figure_outputs(json.loads(path.read_text()))
+        assert not bare, f"{path.name} shows figures as text: {bare}"
+        if path.stem in DRAWING_NOTEBOOKS:
+            assert images, f"{path.name} draws figures but has no image output"
+
+
 @pytest.mark.slow
 def test_run_all_smoke(tmp_path: Path) -> None:
     results = tmp_path / "results"
@@ -37,6 +67,7 @@ def test_run_all_smoke(tmp_path: Path) -> None:
     assert len(list((results / "runs/smoke").rglob("metrics.json"))) == 7
     assert "Table 1" in (results / "REPORT.md").read_text()
     assert "[run_all] done in" in out
+    _notebooks_show_their_figures(results / "notebooks" / "smoke")
 
     again = _run_all(results)
     assert "(training)" not in again and "(resumed)" not in again, again[-3000:]

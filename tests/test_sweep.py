@@ -213,3 +213,12 @@ def test_sweep_cli_runs_the_papers_experiments_seed_by_seed(tmp_path: Path, monk
         main(["sweep", "--profile", "smoke"])
     with pytest.raises(SystemExit, match="experiment must be one of"):
         main(["sweep", "--experiments", "table9", "--profile", "smoke"])
+
+
+def test_train_false_reads_finished_runs_only(tmp_path: Path) -> None:
+    """What a notebook opened by hand does: the finished run comes back, the missing one is not started."""
+    done, missing = _tiny(), _tiny(seed=7)
+    sweep.run_one(done, results_root=tmp_path, prepared=tiny_prepared(done))
+    res = sweep.run([done, missing], results_root=tmp_path, train=False)
+    assert [r.config.key() for r in res] == [done.key()]
+    assert not run_dir(missing, tmp_path / "runs").exists()
