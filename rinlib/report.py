@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rinlib import analysis, paper, plotting, progress, sweep
+from rinlib import analysis, diagnostics, paper, plotting, progress, sweep
 from rinlib.checkpoint import CheckpointError
 from rinlib.data.embeddings import VECTOR_STATUS
 from rinlib.data.errors import DataError
@@ -290,6 +290,60 @@ def investigations(runs: list[analysis.RunPredictions]) -> list[str]:
     return lines
 
 
+def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
+    """The report's "Word vectors and the gain" section (:mod:`rinlib.diagnostics`): its table,
+    figure, recall by coverage and a generated verdict, from the finished runs."""
+    out_root = Path(root or results_root())
+    cells = diagnostics.table1_cells(results)
+    scores = diagnostics.vector_scores(cells)
+    gains = diagnostics.vector_gains(scores)
+    table = diagnostics.vectors_table(scores, gains)
+    plotting.save_table(table, "vectors_gain", "full", out_root)
+    plotting.save_figure(diagnostics.vectors_figure(scores), "vectors_gain", "full", out_root)
+    lines = ["", "## Word vectors and the gain", "",
+             "WebNLG Table 1 cells (full profile, strict test F1, mean ± std over seeds) under three initial word "
+             "vectors: `glove100-top2716` (the default: GloVe 6B 100-d, only the 2,716 shipped words; the runs of "
+             "every table above), `glove50` (the complete GloVe 6B 50-d vectors, 400,000 words) and "
+             "`glove50-top2716` (the same 50-d vectors cut to the 2,716 words). The two 50-d settings differ only "
+             "in coverage. Gain = RIN − RIN w/o interaction ± its standard error. Figure: "
+             "`figures/full/vectors_gain.png`.", "", plotting.markdown(table), "",
+             "**Verdict (generated).**", ""] + diagnostics.verdict(scores, gains)
+    waiting = diagnostics.pending(results, out_root / "runs")
+    if waiting:
+        lines += ["", f"Still training ({len(waiting)}; `python -m rinlib sweep tools/grids/word_vectors.yaml "
+                  "--profile full` resumes them): " + "; ".join(waiting) + "."]
+    lines += ["", "**Recall by coverage.** Strict recall of gold test triples grouped by whether their anchor words "
+              "are among the 2,716 shipped words, only in full GloVe, or in none (a triple takes the worse anchor); "
+              "the groups are the same under every setting, so the middle row shows what complete vectors buy.", ""]
+    try:
+        rec = analysis.recall_by_coverage(analysis.load_runs(sorted(cells["run_dir"])) if not cells.empty else [])
+        summ = rec.groupby(["vectors", "task", "system", "anchor words"], sort=False).agg(
+            n_gold=("n_gold", "mean"), R=("R", "mean"), n_seeds=("seed", "nunique")).reset_index()
+        lines.append(plotting.markdown(summ.round(1)) if not summ.empty else "No runs yet.")
+    except (CheckpointError, DataError) as e:
+        lines.append(f"Not computed: {e}")
+    return lines
+
+
+def selection_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
+    """The report's "Selecting on test" section, from the runs' sealed test curves."""
+    out_root = Path(root or results_root())
+    rows = diagnostics.curve_rows(results)
+    table = diagnostics.selection_table(rows)
+    lines = ["", "## Selecting on test", "",
+             "The authors' `train.py` scores test after every epoch and reports the best epoch. Every full-schedule "
+             "run since `glove50` / `glove50-top2716` writes a sealed `test_curve.csv` (test scores per epoch) that "
+             "no selection, early stopping or other table reads. Per cell, mean ± std over seeds: what the authors' "
+             "procedure would have reported (best test epoch, their protocol), the dev-selected number, and the "
+             "difference (the inflation from selecting on test). Runs whose curve misses epochs (resumed from "
+             "before curves existed) are left out. Figure: `figures/full/test_selection.png`.", ""]
+    if table.empty:
+        return lines + ["No run with a complete sealed test curve has finished yet."]
+    plotting.save_table(table, "test_selection", "full", out_root)
+    plotting.save_figure(diagnostics.selection_figure(rows), "test_selection", "full", out_root)
+    return lines + [plotting.markdown(table)]
+
+
 def grid_lines(runs: pd.DataFrame) -> list[str]:
     """The report's "grid progress" section: runs per experiment and state at the paper's
     schedule, and how far each started run got (so the gaps in the tables above are explained
@@ -383,6 +437,8 @@ def build(profile: str, root: Path | None = None) -> str:
     lines.append(plotting.markdown(f3.round(1)) if not f3.empty else "No Figure 3 runs yet.")
     if "full" in profiles:
         lines += investigations(analysis.load_runs(table1_runs(results)))
+        every = sweep.collect(root, vectors=None)
+        lines += vectors_lines(every, root) + selection_lines(every, root)
     lines += ["", "## Known deviations from the paper's setting", ""]
     lines += [f"- {d.format(glove=_glove(results))}" for d in DEVIATIONS]
     if "quick" in profiles:

@@ -1,0 +1,214 @@
+"""Two checks of why the kit's interaction gain is smaller than the paper's, from finished
+full-schedule runs only (REPORT sections "Word vectors and the gain" and "Selecting on test").
+
+- **Word vectors.** Table 1's WebNLG cells under each ``vectors`` setting
+  (:data:`rinlib.config.VECTORS`): ``glove50`` and ``glove50-top2716`` differ only in coverage,
+  so their difference is what coverage is worth; ``glove50`` against the default runs says
+  whether complete 50-d vectors beat partial 100-d ones.
+- **Selecting on test.** The authors' ``train.py`` reports the best test epoch. Each run's
+  sealed ``test_curve.csv`` gives that number beside the dev-selected one; their difference is
+  the inflation selecting on test adds. The curve is read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rinlib import paper
+from rinlib.config import DEFAULT_VECTORS, VECTORS
+from rinlib.figures import Figure, new_figure, show_inline
+
+show_inline()
+
+SYSTEMS = {"rin": "RIN", "no_interaction": "RIN w/o interaction"}
+CURVE = "test_curve.csv"
+
+
+def table1_cells(results: pd.DataFrame, dataset: str = "webnlg") -> pd.DataFrame:
+    """The full-profile Table 1 runs of ``dataset`` (RIN at Table 3's K, w/o interaction at K = 0),
+    every vectors setting; ``results`` is ``sweep.collect(vectors=None)``."""
+    from rinlib.plotting import table3_k
+
+    if results.empty:
+        return results
+    r = results[(results["profile"] == "full") & (results["dataset"] == dataset)]
+    keep = [v in SYSTEMS and k == table3_k(dataset, t, v) for t, v, k in zip(r["task"], r["variant"], r["K"])]
+    return r[keep]
+
+
+def _mean_std(v: pd.Series) -> tuple[float, float, int]:
+    v = v.astype(float).dropna()
+    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else float("nan"), len(v)
+
+
+def _fmt(mean: float, std: float) -> str:
+    return "" if np.isnan(mean) else f"{mean:.1f}" if np.isnan(std) else f"{mean:.1f} ± {std:.1f}"
+
+
+def vector_scores(cells: pd.DataFrame) -> pd.DataFrame:
+    """Strict test P/R/F1 (mean ± std over seeds, percent) per (vectors, task, system)."""
+    rows = []
+    for vec in VECTORS:
+        for task in paper.TASKS:
+            for variant, system in SYSTEMS.items():
+                g = cells[(cells["vectors"] == vec) & (cells["task"] == task) & (cells["variant"] == variant)]
+                row = {"vectors": vec, "task": task, "system": system, "n seeds": len(g)}
+                for m, col in (("P", "precision"), ("R", "recall"), ("F1", "f1")):
+                    mean, std, _ = _mean_std(100 * g[f"test_strict_{col}"]) if len(g) else (np.nan, np.nan, 0)
+                    row[m], row[f"{m}_std"] = mean, std
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def vector_gains(scores: pd.DataFrame) -> pd.DataFrame:
+    """RIN − RIN w/o interaction per (vectors, task): strict test F1 with its standard error
+    (independent seeds), beside the paper's gain."""
+    rows = []
+    for (vec, task), g in scores.groupby(["vectors", "task"], sort=False):
+        rin, base = (g[g["system"] == s].iloc[0] for s in SYSTEMS.values())
+        gain = rin["F1"] - base["F1"]
+        se = np.sqrt(sum(c["F1_std"] ** 2 / c["n seeds"] for c in (rin, base))) \
+            if min(rin["n seeds"], base["n seeds"]) > 1 else np.nan
+        ref = paper.TABLE1[("webnlg", task, "rin")]["F1"].mean - paper.TABLE1[("webnlg", task, "no_interaction")]["F1"].mean
+        rows.append({"vectors": vec, "task": task, "gain": gain, "gain_se": se, "paper gain": ref,
+                     "n seeds (RIN / w/o)": f"{rin['n seeds']} / {base['n seeds']}"})
+    return pd.DataFrame(rows)
+
+
+def vectors_table(scores: pd.DataFrame, gains: pd.DataFrame) -> pd.DataFrame:
+    """One printable row per (vectors, task, system): P/R/F1 and the gain of its setting."""
+    out = scores.assign(**{m: [_fmt(a, b) for a, b in zip(scores[m], scores[f"{m}_std"])] for m in ("P", "R", "F1")})
+    g = gains.assign(gain=["" if np.isnan(a) else f"{a:+.1f}" + ("" if np.isnan(b) else f" ± {b:.1f}")
+                           for a, b in zip(gains["gain"], gains["gain_se"])],
+                     **{"paper gain": gains["paper gain"].map(lambda v: f"{v:+.1f}")})
+    out = out.merge(g[["vectors", "task", "gain", "paper gain"]], on=["vectors", "task"])
+    return out[["vectors", "task", "system", "P", "R", "F1", "n seeds", "gain", "paper gain"]]
+
+
+def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
+    """Generated sentences: per task, complete vs cut 50-d vectors (coverage alone) and complete
+    50-d vs the default 100-d runs, each difference against two standard errors."""
+    lines = []
+    for task in paper.TASKS:
+        for system in SYSTEMS.values():
+            s = scores[(scores["task"] == task) & (scores["system"] == system)].set_index("vectors")
+            for a, b, what in (("glove50", "glove50-top2716", "coverage alone (complete vs cut 50-d)"),
+                               ("glove50", DEFAULT_VECTORS, "complete 50-d vs the default partial 100-d")):
+                x, y = s.loc[a], s.loc[b]
+                if min(x["n seeds"], y["n seeds"]) == 0:
+                    lines.append(f"- {task}, {system}, {what}: not measured yet ({a}: {x['n seeds']} seeds, "
+                                 f"{b}: {y['n seeds']}).")
+                    continue
+                d = x["F1"] - y["F1"]
+                if min(x["n seeds"], y["n seeds"]) < 2:
+                    lines.append(f"- {task}, {system}, {what}: {d:+.1f} F1 ({a} {x['n seeds']} seed(s), {b} "
+                                 f"{y['n seeds']}): too few seeds to tell from seed noise.")
+                    continue
+                se = np.sqrt(x["F1_std"] ** 2 / x["n seeds"] + y["F1_std"] ** 2 / y["n seeds"])
+                word = "within two standard errors: not distinguishable" if abs(d) <= 2 * se else \
+                    "beyond two standard errors"
+                lines.append(f"- {task}, {system}, {what}: {d:+.1f} ± {se:.1f} F1 ({word}).")
+    for _, g in gains.iterrows():
+        if not np.isnan(g["gain"]):
+            lines.append(f"- gain with {g['vectors']}, {g['task']}: {g['gain']:+.1f}"
+                         + ("" if np.isnan(g["gain_se"]) else f" ± {g['gain_se']:.1f}")
+                         + f" (paper {g['paper gain']:+.1f}; seeds {g['n seeds (RIN / w/o)']}).")
+    return lines
+
+
+def vectors_figure(scores: pd.DataFrame) -> Figure:
+    """Strict test F1 per vectors setting, RIN and w/o interaction, mean ± std over seeds."""
+    fig = new_figure(figsize=(9, 3.6), layout="constrained")
+    axes = fig.subplots(1, 2)
+    x = np.arange(len(VECTORS))
+    for ax, task in zip(axes, paper.TASKS):
+        for off, (system, colour) in zip((-0.1, 0.1), zip(SYSTEMS.values(), ("#1f77b4", "#7f7f7f"))):
+            s = scores[(scores["task"] == task) & (scores["system"] == system)].set_index("vectors").reindex(VECTORS)
+            ax.errorbar(x + off, s["F1"], yerr=s["F1_std"].fillna(0), fmt="o", capsize=3, color=colour,
+                        label=f"{system} (n = {', '.join(str(int(n)) for n in s['n seeds'])})")
+        ax.set_xticks(x, VECTORS)
+        ax.set_title(f"{task.capitalize()} Match (WebNLG, strict test F1)")
+        ax.set_ylabel("F1 (%)")
+        ax.legend(fontsize=7)
+    return fig
+
+
+def curve_rows(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per full-profile run with a sealed test curve: the dev-selected test F1 and the
+    best test epoch's F1, both protocols; ``complete`` says whether the curve covers every epoch
+    the run trained (a run resumed from before curves existed lacks its early epochs)."""
+    rows = []
+    for _, r in results[results["profile"] == "full"].iterrows():
+        path = Path(r["run_dir"]) / CURVE
+        if not path.is_file():
+            continue
+        curve = pd.read_csv(path)
+        best = curve.loc[curve["test_F1_paper"].idxmax()]
+        rows.append({"vectors": r["vectors"], "dataset": r["dataset"], "task": r["task"],
+                     "system": SYSTEMS.get(r["variant"], r["variant"]), "K": r["K"], "seed": r["seed"],
+                     "complete": list(curve["epoch"]) == list(range(1, int(r["epochs_run"]) + 1)),
+                     "dev-selected paper F1": 100 * r["test_paper_f1"],
+                     "best test epoch paper F1": 100 * best["test_F1_paper"], "best test epoch": int(best["epoch"]),
+                     "dev-selected strict F1": 100 * r["test_strict_f1"],
+                     "best test epoch strict F1": 100 * curve["test_F1"].max(),
+                     "selected epoch": r["selected_epoch"], "epochs run": r["epochs_run"]})
+    return pd.DataFrame(rows)
+
+
+def selection_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per cell (complete curves only), mean ± std over seeds: what the authors' procedure would
+    report (best test epoch, their protocol), the dev-selected number, and the inflation."""
+    if rows.empty:
+        return rows
+    done = rows[rows["complete"]].assign(
+        inflation=lambda d: d["best test epoch paper F1"] - d["dev-selected paper F1"],
+        inflation_strict=lambda d: d["best test epoch strict F1"] - d["dev-selected strict F1"])
+    out = []
+    for keys, g in done.groupby(["vectors", "dataset", "task", "system", "K"], sort=False):
+        row = dict(zip(["vectors", "dataset", "task", "system", "K"], keys))
+        for col, name in (("best test epoch paper F1", "authors' procedure (best test epoch, paper protocol)"),
+                          ("dev-selected paper F1", "dev-selected (paper protocol)"),
+                          ("inflation", "inflation (paper protocol)"),
+                          ("inflation_strict", "inflation (strict)")):
+            row[name] = _fmt(*_mean_std(g[col])[:2])
+        row["n seeds"] = len(g)
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def selection_figure(rows: pd.DataFrame) -> Figure:
+    """Per cell: dev-selected vs best-test-epoch F1 (paper protocol), mean ± std over seeds."""
+    fig = new_figure(figsize=(9, 3.6), layout="constrained")
+    ax = fig.subplots()
+    done = rows[rows["complete"]] if not rows.empty else rows
+    labels = []
+    for i, (keys, g) in enumerate(done.groupby(["vectors", "task", "system"], sort=False)):
+        labels.append("\n".join(map(str, keys)))
+        for off, col, colour, name in ((-0.1, "dev-selected paper F1", "#1f77b4", "dev-selected"),
+                                       (0.1, "best test epoch paper F1", "#d62728", "best test epoch (authors)")):
+            m, s, _ = _mean_std(g[col])
+            ax.errorbar(i + off, m, yerr=0 if np.isnan(s) else s, fmt="o", capsize=3, color=colour,
+                        label=name if i == 0 else None)
+    ax.set_xticks(range(len(labels)), labels, fontsize=7)
+    ax.set_ylabel("test F1 (%), paper protocol")
+    ax.set_title("What selecting on test adds (sealed test curves, WebNLG)")
+    if labels:
+        ax.legend(fontsize=7)
+    return fig
+
+
+def pending(results: pd.DataFrame, runs_root: Path, settings: Sequence[str] = VECTORS[1:]) -> list[str]:
+    """Unfinished runs of the non-default settings (a resume checkpoint without metrics), as
+    ``path (epoch n)`` lines, so the report says what is still training."""
+    out = []
+    for vec in settings:
+        for ck in sorted((runs_root / "full" / f"vectors-{vec}").rglob("checkpoint.pt")):
+            if not (ck.parent / "metrics.json").exists():
+                hist = ck.parent / "history.csv"
+                n = len(pd.read_csv(hist)) if hist.is_file() else 0
+                out.append(f"{ck.parent.relative_to(runs_root)} (resumable, {n} epochs recorded)")
+    return out

@@ -1,0 +1,68 @@
+"""The word-vector and selecting-on-test diagnostics on hand-made runs: numbers by hand, the
+incomplete curve left out, and the verdict's two-standard-error rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rinlib import diagnostics
+
+
+def _row(vectors, task, variant, seed, f1, run_dir="x", paper_f1=None, epochs_run=3, selected=2):
+    K = {"partial": 2, "exact": 3}[task] if variant == "rin" else 0
+    return {"profile": "full", "dataset": "webnlg", "vectors": vectors, "task": task, "variant": variant, "K": K,
+            "seed": seed, "test_strict_precision": f1, "test_strict_recall": f1, "test_strict_f1": f1,
+            "test_paper_f1": f1 if paper_f1 is None else paper_f1, "run_dir": str(run_dir),
+            "epochs_run": epochs_run, "selected_epoch": selected}
+
+
+def test_vector_scores_gains_and_verdict_by_hand():
+    rows = [_row(v, "partial", var, s, f) for v, var, fs in
+            (("glove50", "rin", (0.86, 0.88)), ("glove50", "no_interaction", (0.84, 0.84)),
+             ("glove50-top2716", "rin", (0.85, 0.87)), ("glove50-top2716", "no_interaction", (0.80, 0.82)))
+            for s, f in enumerate(fs, 1)]
+    scores = diagnostics.vector_scores(diagnostics.table1_cells(pd.DataFrame(rows)))
+    s = scores.set_index(["vectors", "task", "system"])
+    assert s.loc[("glove50", "partial", "RIN"), "F1"] == pytest.approx(87.0)
+    assert s.loc[("glove50", "partial", "RIN"), "F1_std"] == pytest.approx(np.std([86, 88], ddof=1))
+    assert s.loc[("glove50", "exact", "RIN"), "n seeds"] == 0
+    gains = diagnostics.vector_gains(scores).set_index(["vectors", "task"])
+    assert gains.loc[("glove50", "partial"), "gain"] == pytest.approx(3.0)
+    assert gains.loc[("glove50", "partial"), "gain_se"] == pytest.approx(np.sqrt(2 / 2 + 0 / 2))
+    assert gains.loc[("glove50-top2716", "partial"), "gain"] == pytest.approx(5.0)
+    lines = diagnostics.verdict(scores, diagnostics.vector_gains(scores))
+    # RIN: 87.0 vs 86.0, se = sqrt(2/2 + 2/2) = 1.41: within two standard errors
+    assert any("partial, RIN, coverage alone" in x and "+1.0 ± 1.4" in x and "not distinguishable" in x
+               for x in lines)
+    # w/o interaction: 84.0 vs 81.0, se = 1.0: beyond
+    assert any("RIN w/o interaction, coverage alone" in x and "+3.0 ± 1.0" in x and "beyond" in x for x in lines)
+    assert any("exact, RIN, coverage alone" in x and "not measured yet" in x for x in lines)
+    table = diagnostics.vectors_table(scores, diagnostics.vector_gains(scores))
+    row = table.set_index(["vectors", "task", "system"]).loc[("glove50", "partial", "RIN")]
+    assert row["F1"] == "87.0 ± 1.4" and row["gain"] == "+3.0 ± 1.0" and row["paper gain"] == "+1.7"
+
+
+def _curve(path, epochs, paper):
+    path.mkdir(parents=True)
+    pd.DataFrame({"epoch": epochs, "test_P": 0.5, "test_R": 0.5, "test_F1": [p - 0.01 for p in paper],
+                  "test_F1_paper": paper}).to_csv(path / diagnostics.CURVE, index=False)
+
+
+def test_selection_inflation_by_hand_and_incomplete_curves_left_out(tmp_path):
+    _curve(tmp_path / "a", [1, 2, 3], [0.80, 0.86, 0.84])  # dev selected epoch 3 (0.84); best test 0.86
+    _curve(tmp_path / "b", [1, 2, 3], [0.82, 0.83, 0.85])  # dev selected the best: inflation 0
+    _curve(tmp_path / "c", [2, 3], [0.90, 0.91])  # resumed from before curves existed: incomplete
+    results = pd.DataFrame([_row("glove50", "partial", "rin", 1, 0.84, tmp_path / "a", 0.84),
+                            _row("glove50", "partial", "rin", 2, 0.85, tmp_path / "b", 0.85),
+                            _row("glove50", "partial", "rin", 3, 0.85, tmp_path / "c", 0.85),
+                            _row("glove50", "exact", "rin", 1, 0.7, tmp_path / "none")])
+    rows = diagnostics.curve_rows(results)
+    assert len(rows) == 3 and rows["complete"].tolist() == [True, True, False]
+    assert rows.loc[0, "best test epoch"] == 2
+    table = diagnostics.selection_table(rows)
+    assert len(table) == 1 and table.loc[0, "n seeds"] == 2
+    assert table.loc[0, "inflation (paper protocol)"] == f"1.0 ± {np.std([2.0, 0.0], ddof=1):.1f}"
+    assert table.loc[0, "authors' procedure (best test epoch, paper protocol)"] == "85.5 ± 0.7"
+    assert diagnostics.selection_figure(rows).axes
