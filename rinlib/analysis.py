@@ -243,11 +243,18 @@ def protocol_gaps(runs: Sequence[RunPredictions]) -> pd.DataFrame:
 
 
 def run_vocab(run: RunPredictions) -> Vocab:
-    """The word vocabulary a run trained with, read from its ``model.safetensors`` (exact, even for
-    runs trained on a user's own sentences)."""
+    """The word vocabulary a run trained with: from its ``model.safetensors`` where the run dir
+    has one (exact, even for a user's own sentences), else rebuilt from the named data set's
+    train split as training built it (a clone holds no per-run weights)."""
     from rinlib.checkpoint import read_meta
+    from rinlib.data import build_word_vocab, load_dataset
+    from rinlib.config import DATASETS
 
-    return Vocab.from_dict({"itos": read_meta(run.run_dir / "model.safetensors")["words"]})
+    model = run.run_dir / "model.safetensors"
+    if model.is_file() or run.config.dataset not in DATASETS:
+        return Vocab.from_dict({"itos": read_meta(model)["words"]})
+    c = run.config
+    return build_word_vocab(load_dataset(c.dataset, c.task, "train", root=c.data_root)[: c.max_train])
 
 
 def recall_by_vectors(runs: Sequence[RunPredictions]) -> pd.DataFrame:
@@ -257,21 +264,51 @@ def recall_by_vectors(runs: Sequence[RunPredictions]) -> pd.DataFrame:
     Why: the kit ships only part of GloVe. If that were what costs recall, the triples whose anchor
     word full GloVe would initialise ("random init: full GloVe has a vector") should be recalled
     worse than those whose anchors had a GloVe vector. One row per (run, group); percent."""
+    def status(r: RunPredictions, words: list[str]) -> list[str]:
+        return vector_status(words, run_vocab(r), r.provenance.get("glove_coverage", {}), r.config.word_dim)
+
+    return _recall_by(runs, status, VECTOR_STATUS)
+
+
+COVERAGE_GROUPS = ("not in the train vocabulary", "in no GloVe", "in full GloVe, not the 2,716",
+                   "in the 2,716 shipped words")
+"""Where a word stands in GloVe, independent of a run's setting, worst first (:func:`recall_by_coverage`)."""
+
+
+def recall_by_coverage(runs: Sequence[RunPredictions]) -> pd.DataFrame:
+    """Strict recall of gold test triples grouped by whether their anchor words are among the
+    2,716 shipped GloVe words, only in full GloVe, or in none (:data:`COVERAGE_GROUPS`; a
+    triple takes the worse anchor). The groups are the same for every ``vectors`` setting, so a
+    run with the complete vectors and one with the 2,716 can be compared group by group: if
+    coverage mattered, the middle group would gain most from the complete vectors."""
+    from rinlib.data.embeddings import _glove_words, partial_glove_words
+
+    full, shipped = _glove_words(), partial_glove_words()
+
+    def status(r: RunPredictions, words: list[str]) -> list[str]:
+        vocab = run_vocab(r)
+        return [COVERAGE_GROUPS[0] if w not in vocab else COVERAGE_GROUPS[3] if w.lower() in shipped
+                else COVERAGE_GROUPS[2] if w.lower() in full else COVERAGE_GROUPS[1] for w in words]
+
+    return _recall_by(runs, status, COVERAGE_GROUPS)
+
+
+def _recall_by(runs: Sequence[RunPredictions], status: Callable[[RunPredictions, list[str]], list[str]],
+               groups: Sequence[str]) -> pd.DataFrame:
+    """Strict recall per group of a word status (``groups`` worst first; a triple takes its worse anchor)."""
     rows = []
     for r in runs:
         words = sorted({w for s in r.sentences for w in s.tokens})
-        status = dict(zip(words, vector_status(words, run_vocab(r), r.provenance.get("glove_coverage", {}),
-                                               r.config.word_dim)))
-        counts = {s: [0, 0] for s in VECTOR_STATUS}
+        of = dict(zip(words, status(r, words)))
+        counts = {g: [0, 0] for g in groups}
         for s, p in zip(r.sentences, r.predictions):
             found = {match_key(t, r.task) for t in p.triples}
             for t in s.unique_triples:
-                worst = min(VECTOR_STATUS.index(status[s.tokens[anchor(t.subj)]]),
-                            VECTOR_STATUS.index(status[s.tokens[anchor(t.obj)]]))
-                counts[VECTOR_STATUS[worst]][0] += 1
-                counts[VECTOR_STATUS[worst]][1] += match_key(t, r.task) in found
-        rows += [{**r.labels(), "anchor words": k, "n_gold": g, "n_found": c, "R": 100 * c / g if g else np.nan}
-                 for k, (g, c) in counts.items()]
+                worst = groups[min(groups.index(of[s.tokens[anchor(t.subj)]]), groups.index(of[s.tokens[anchor(t.obj)]]))]
+                counts[worst][0] += 1
+                counts[worst][1] += match_key(t, r.task) in found
+        rows += [{**r.labels(), "vectors": r.config.vectors, "anchor words": k, "n_gold": g, "n_found": c,
+                  "R": 100 * c / g if g else np.nan} for k, (g, c) in counts.items()]
     return pd.DataFrame(rows)
 
 
