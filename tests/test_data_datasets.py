@@ -49,3 +49,10 @@ def test_spec_counts_on_shipped_data():
     train = {s.sid for s in load_dataset("nyt-proxy", "partial", "train")}
     dev = {s.sid.replace("/dev/", "/train/") for s in load_dataset("nyt-proxy", "partial", "dev")}
     assert not train & dev
+
+
+@pytest.mark.parametrize("name, task", [("webnlg", "exact"), ("nyt-proxy", "partial")])
+def test_cache_false_writes_no_cache_for_derived_data_sets(tmp_root, name, task):
+    """webnlg exact and nyt-proxy are built from other splits; cache=False must reach those too."""
+    sents, _ = load_dataset_with_report(name, task, "dev", root=tmp_root, cache=False)
+    assert sents and not (tmp_root / "processed").exists()

@@ -197,10 +197,10 @@ def _optional_exact_train() -> Path | None:
         return None
 
 
-def _nyt_proxy(data: Path, task: str, split: str, max_len: int, strict: bool
+def _nyt_proxy(data: Path, task: str, split: str, max_len: int, strict: bool, cache: bool
                ) -> tuple[list[Sentence], dict[str, Any]]:
     src = "test" if split == "test" else "dev"
-    sents, base = load_dataset_with_report("nyt", task, src, data, max_len=max_len, strict=strict)
+    sents, base = load_dataset_with_report("nyt", task, src, data, max_len=max_len, strict=strict, cache=cache)
     rep = {**base["spans"], "from": f"nyt/{task}/{src}", "skips_of_source": base["skips"]}
     if split != "test":
         train_idx, dev_idx = nyt_proxy_split(len(sents))
@@ -220,11 +220,13 @@ def _hrl(raw: Path, name: str, split: str, skips: SkipLog, max_len: int, train: 
 
 
 def _build(name: str, task: str, split: str, data: Path, skips: SkipLog, max_len: int,
-           nyt_train: str | Path | None) -> tuple[list[Sentence], dict[str, Any]]:
+           nyt_train: str | Path | None, cache: bool = True) -> tuple[list[Sentence], dict[str, Any]]:
+    """The sentences of one split from the raw files (``cache``: whether the splits it derives
+    from may be read from and written to the cache, as for the asked split)."""
     raw = data / "raw"
     if name == "webnlg" and task == "exact":  # same sentences as partial (module docstring)
         sents, base = load_dataset_with_report(name, "partial", split, data, max_len=max_len,
-                                               strict=skips.strict)
+                                               strict=skips.strict, cache=cache)
         return sents, {**base["spans"], "from": f"webnlg/partial/{split}", "skips_of_source": base["skips"]}
     if name == "webnlg":
         return _webnlg_full_spans(raw, split, _webnlg_star(raw, split, skips, max_len), skips, max_len)
@@ -234,7 +236,7 @@ def _build(name: str, task: str, split: str, data: Path, skips: SkipLog, max_len
     if name == "nyt":
         return _nyt(raw, task, split, skips, max_len, nyt_train)
     if name == "nyt-proxy":
-        return _nyt_proxy(data, task, split, max_len, skips.strict)
+        return _nyt_proxy(data, task, split, max_len, skips.strict, cache)
     return _hrl(raw, name, split, skips, max_len, nyt_train)
 
 
@@ -296,7 +298,7 @@ def load_dataset_with_report(name: str, task: str = "partial", split: str = "tra
     if cache and (hit := _read_cache(path, key)) is not None:
         return hit
     skips = SkipLog(strict=strict)
-    sents, spans = _build(name, task, split, data, skips, max_len, nyt_train)
+    sents, spans = _build(name, task, split, data, skips, max_len, nyt_train, cache)
     sents = [s if s.pos is not None else replace(s, pos=tag_pos(s.tokens)) for s in sents]
     report = {"name": name, "task": task, "split": split, "sentences": len(sents),
               "triples": sum(len(s.triples) for s in sents), "spans": spans,
