@@ -22,20 +22,39 @@ OUTPUTS = ("results", "models")
 @lru_cache(maxsize=None)
 def git_commit(repo: Path = REPO) -> str:
     """HEAD commit of the kit's repository, suffixed ``-dirty`` when tracked files outside
-    :data:`OUTPUTS` changed.
+    :data:`OUTPUTS` changed. A notebook whose cell sources are unchanged (JupyterLab autosaved
+    its outputs) is not a code change either.
 
     Read once per process and then remembered: the code a long training process runs is the code
     it imported when it started, not whatever is checked out when it finishes hours later (a run
     whose own files change as it trains, under ``results/``, is not a code change either)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                *(f":(exclude){d}" for d in OUTPUTS)], cwd=repo,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = _git(repo, "rev-parse", "HEAD")
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                 *(f":(exclude){d}" for d in OUTPUTS)], cwd=repo, capture_output=True, text=True,
+                                check=True).stdout
+        changed = [line[3:] for line in status.splitlines() if line.strip()]
+        dirty = [f for f in changed if not (f.endswith(".ipynb") and _same_sources(repo, f))]
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _same_sources(repo: Path, path: str) -> bool:
+    """Whether a notebook's cells (type and source) equal those committed at HEAD."""
+    import json
+
+    def cells(text: str) -> list[tuple[str, str]]:
+        return [(c["cell_type"], "".join(c["source"])) for c in json.loads(text)["cells"]]
+
+    try:
+        return cells((repo / path).read_text(encoding="utf-8")) == cells(_git(repo, "show", f"HEAD:{path}"))
+    except (OSError, ValueError, KeyError, subprocess.CalledProcessError):
+        return False
 
 
 def device_name(device: torch.device | str = "cpu") -> str:

@@ -32,3 +32,25 @@ def test_commit_is_dirty_only_for_code_changes_and_read_once_per_process(tmp_pat
     # a process keeps the commit it started with: its code was imported then
     assert git_commit(tmp_path) == head
     assert read(tmp_path / "nowhere") == "unknown"
+
+
+def test_a_notebook_with_only_new_outputs_is_not_a_code_change(tmp_path: Path) -> None:
+    import json
+
+    read = git_commit.__wrapped__
+    nb = {"cells": [{"cell_type": "code", "source": ["x = 1\n"], "outputs": [], "metadata": {}}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "notebooks").mkdir()
+    path = tmp_path / "notebooks" / "01.ipynb"
+    path.write_text(json.dumps(nb))
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "c")
+    head = _git(tmp_path, "rev-parse", "HEAD")
+    nb["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]
+    nb["cells"][0]["execution_count"] = 1
+    path.write_text(json.dumps(nb))  # what JupyterLab's autosave does
+    assert read(tmp_path) == head
+    nb["cells"][0]["source"] = ["x = 2\n"]
+    path.write_text(json.dumps(nb))
+    assert read(tmp_path) == head + "-dirty"
