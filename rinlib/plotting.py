@@ -77,7 +77,10 @@ def provenance(results: pd.DataFrame, profile: str) -> str:
     seeds = sorted(set(sub["seed"]))
     ep = sorted(set(int(e) for e in sub["max_epochs"]))
     dev = "; ".join(sorted(set(map(str, sub["device_name"]))))
-    commits = ", ".join(sorted({str(c)[:8] + ("-dirty" if str(c).endswith("dirty") else "") for c in sub["commit"]}))
+    commits = sorted({str(c)[:8] + ("-dirty" if str(c).endswith("dirty") else "") for c in sub["commit"]})
+    dirty = sum(c.endswith("-dirty") for c in commits)
+    commits = ", ".join(commits) if len(commits) <= 3 else (
+        f"{len(commits)} commits{f' ({dirty} -dirty)' if dirty else ''}, each run's in its provenance.json")
     label = settings(profile).label if profile in PROFILES else profile
     return (f"{profile} — {label}; seeds {seeds}; max epochs {ep}; test split, dev-selected epoch; "
             f"device {dev}; commit {commits}")

@@ -195,3 +195,13 @@ def test_captions_name_only_the_runs_behind_the_table() -> None:
     assert plotting.runs_behind(res.iloc[0:0], "table1", ["webnlg"]).empty
     with pytest.raises(ValueError, match="table1"):
         plotting.runs_behind(res, "table9")
+
+
+def test_caption_summarises_many_commits() -> None:
+    res = _results()
+    assert "commit abc123" in plotting.provenance(res, "quick")
+    res = res[res["profile"] == "quick"].copy()
+    res["commit"] = [f"c{i:07d}" + ("-dirty" if i % 2 else "") for i in range(len(res))]
+    line = plotting.provenance(res, "quick")
+    assert f"{len(res)} commits ({len(res) // 2} -dirty), each run's in its provenance.json" in line
+    assert "c0000000" not in line
