@@ -247,14 +247,16 @@ def run_vocab(run: RunPredictions) -> Vocab:
     has one (exact, even for a user's own sentences), else rebuilt from the named data set's
     train split as training built it (a clone holds no per-run weights)."""
     from rinlib.checkpoint import read_meta
-    from rinlib.data import build_word_vocab, load_dataset
     from rinlib.config import DATASETS
+    from rinlib.data import build_word_vocab, dataset_info, load_dataset
 
-    model = run.run_dir / "model.safetensors"
-    if model.is_file() or run.config.dataset not in DATASETS:
-        return Vocab.from_dict({"itos": read_meta(model)["words"]})
-    c = run.config
-    return build_word_vocab(load_dataset(c.dataset, c.task, "train", root=c.data_root)[: c.max_train])
+    model, c = run.run_dir / "model.safetensors", run.config
+    if not model.is_file() and c.dataset in DATASETS:
+        train = load_dataset(c.dataset, c.task, "train", root=c.data_root)[: c.max_train]
+        # only when the run provably trained on exactly this split (not on sentences of its own)
+        if run.provenance.get("dataset_info") == dataset_info(c.dataset) and run.provenance.get("n_train") == len(train):
+            return build_word_vocab(train)
+    return Vocab.from_dict({"itos": read_meta(model)["words"]})
 
 
 def recall_by_vectors(runs: Sequence[RunPredictions]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from _tiny import sentences, tiny_config, tiny_prepared  # noqa: E402
 
 from rinlib import analysis  # noqa: E402
 from rinlib.metrics import paired_bootstrap  # noqa: E402
+from rinlib.config import RunConfig  # noqa: E402
 from rinlib.records import Sentence, Triple  # noqa: E402
 from rinlib.training import train  # noqa: E402
 
@@ -214,3 +215,16 @@ def test_report_investigations_from_runs(runs, tmp_path):
                           "task": ["exact"] * 4, "variant": ["rin", "rin", "no_interaction", "rin"],
                           "K": [3, 2, 0, 3], "run_dir": ["a", "b", "c", "d"]})
     assert report.table1_runs(frame) == ["a", "c"]  # Table 3's K (exact WebNLG: 3) and K = 0, full only
+
+
+def test_run_vocab_is_rebuilt_from_train_when_the_weights_are_not_in_the_clone(tmp_path):
+    """A clone holds no per-run weights: a run of a named data set gets the vocabulary its
+    training built, rebuilt from the train split (equal to the one saved with the model)."""
+    cfg = RunConfig(dataset="webnlg", task="exact", K=1, seed=1, max_train=40, max_dev=10, epochs=1, lr=1e-2,
+                    batch_size=10, pos_dim=4, lstm_hidden=16, pair_dim=16, progress=False, profile="test",
+                    num_threads=1)
+    out = train(cfg, tmp_path / "run").out_dir
+    run = analysis.load_runs([out])[0]
+    saved = analysis.run_vocab(run)
+    (out / "model.safetensors").unlink()
+    assert analysis.run_vocab(run).itos == saved.itos
