@@ -2,8 +2,9 @@
 
 Commands:
   train    train one configuration:  python -m rinlib train dataset=webnlg task=exact seed=2 epochs=5
+  train    on your own data:         python -m rinlib train dataset=path/to/folder task=exact profile=quick
   extract  triples from raw text:    python -m rinlib extract --checkpoint models/webnlg-partial.safetensors "Sentence ."
-           (or --input FILE, or - for stdin; one JSON line per sentence)
+           (or --input FILE, or - for stdin; one JSON line per input line; --checkpoint also takes a run dir)
   ship     publish a finished run:   python -m rinlib ship results/runs/full/webnlg/partial/rin/K2/seed1 webnlg-partial
   sweep    a grid of runs:           python -m rinlib sweep GRID.yaml --profile quick --jobs 2
            or the paper's runs:      python -m rinlib sweep --experiments table1,table5 --profile full
@@ -15,8 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from rinlib.config import RunConfig
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -30,61 +35,66 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
+def train_config(overrides: dict) -> RunConfig:
+    """The config ``train`` runs for ``key=value`` overrides of a named data set: the budget of
+    ``profile`` (:func:`rinlib.profiles.base_config`, default ``full``), the overrides winning."""
+    from rinlib.config import DATASETS, ConfigError
+    from rinlib.profiles import base_config
+
+    ov = dict(overrides)
+    profile = ov.pop("profile", "full")
+    dataset = ov.get("dataset", "webnlg")
+    if dataset not in DATASETS:
+        raise ConfigError(f"dataset={dataset}: neither a named data set {DATASETS} nor an existing folder")
+    cfg = base_config(profile, dataset=dataset).with_overrides(ov)
+    cfg.resolved()  # every value checked before anything is trained
+    return cfg
+
+
 def _train(args: argparse.Namespace) -> int:
-    from rinlib.config import RunConfig
-    from rinlib.data.errors import DataError
-    from rinlib.runs import RunBusy, run_dir, run_lock
+    from rinlib import userdata
+    from rinlib.runs import run_dir, run_lock
     from rinlib.training import train
 
-    cfg = RunConfig().with_overrides(parse_overrides(args.overrides))
-    out = args.out or run_dir(cfg)
-    try:
+    ov = parse_overrides(args.overrides)
+    if userdata.is_folder(ov.get("dataset")):
+        fields = {k: v for k, v in ov.items() if k not in ("dataset", "profile")}
+        res, _ = userdata.train_folder(ov["dataset"], ov.get("profile", "full"), args.out, args.restart, **fields)
+    else:
+        cfg = train_config(ov)
+        out = args.out or run_dir(cfg)
         with run_lock(out):
             res = train(cfg, out, resume=not args.restart)
-    except (RunBusy, DataError) as e:  # user-facing (a busy run, a missing or bad data file): one line
-        raise SystemExit(f"error: {e}") from None
-    t = res.metrics["test"]
-    print(f"finished {out}: selected epoch {res.metrics['selected_epoch']}, test strict F1 "
-          f"{t['strict']['f1']:.4f}, paper F1 {t['paper']['f1']:.4f}")
+    m = res.metrics
+    scores = (f"test strict F1 {m['test']['strict']['f1']:.4f}, paper F1 {m['test']['paper']['f1']:.4f}" if "test" in m
+              else f"dev strict F1 {m['dev']['strict']['f1']:.4f}; no test set, so no test score")
+    print(f"finished {res.out_dir}: selected epoch {m['selected_epoch']}, {scores}")
     return 0
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from rinlib.checkpoint import CheckpointError
-
-    try:
-        return _extract_to(args)
-    except CheckpointError as e:  # a user-facing problem: one line, no traceback
-        raise SystemExit(f"error: {e}") from None
-
-
-def _extract_to(args: argparse.Namespace) -> int:
-    import json
-
-    from rinlib.inference import load, predict_file
+    from rinlib.inference import decoded_lines, load, read_lines, write_jsonl
 
     if args.input and args.sentences:
         raise SystemExit("give sentences or --input, not both")
     source = args.input or ("-" if args.sentences == ["-"] else None)
     if source is None and not args.sentences:
         raise SystemExit("nothing to extract: give sentences, --input FILE, or - for stdin")
-    if source is not None:
-        n = predict_file(source, args.output, args.checkpoint, args.device, args.batch_size, args.pretokenized)
-        print(f"{n} sentences extracted", file=sys.stderr)
-        return 0
+    lines = read_lines(source) if source is not None else decoded_lines(args.sentences, "command line", "argument")
     ex = load(args.checkpoint, args.device)
-    out = open(args.output, "w", encoding="utf-8") if args.output not in (None, "-") else sys.stdout
-    for rec in ex.extract_lines(args.sentences, args.batch_size, args.pretokenized):
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    if out is not sys.stdout:
-        out.close()
+    n = write_jsonl(ex.extract_lines(lines, args.batch_size, args.pretokenized, threshold=args.threshold,
+                                     split_sentences=not args.no_split), args.output)
+    print(f"{n} sentences extracted", file=sys.stderr)
     return 0
 
 
 def _ship(args: argparse.Namespace) -> int:
     from rinlib.inference import ship
 
-    dst = ship(args.run_dir, args.name, force=args.force)
+    try:
+        dst = ship(args.run_dir, args.name, force=args.force)
+    except (ValueError, FileNotFoundError, FileExistsError) as e:  # a bad name, an unfinished run, a taken name
+        raise SystemExit(f"error: {e}") from None
     print(f"shipped {dst} (card {dst.with_suffix('.json')})")
     return 0
 
@@ -143,12 +153,44 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def train_options() -> str:
+    """``train --help``'s list of ``key=value`` options: every RunConfig field with its default
+    (generated, so the help cannot fall behind the config)."""
+    from dataclasses import fields
+
+    from rinlib.config import RunConfig
+    from rinlib.profiles import PROFILES, describe
+
+    default = RunConfig()
+    lines = ["key=value options (values are YAML: K=3, lr=1e-3, patience=null), with their defaults; null = Table 3's "
+             "value for the data set and task:"]
+    for f in fields(RunConfig):
+        if f.name != "profile":
+            value = yaml.safe_dump(getattr(default, f.name), default_flow_style=True).removesuffix("...\n").strip()
+            lines.append(f"  {f.name}={value}  ({f.type})")
+    lines += ["", "dataset= a named data set or the path of a folder of your own data (README, 'Your own data').",
+              "profile= the budget, the same as in the sweep and the notebooks (explicit key=value options win; "
+              "default full):"]
+    lines += [f"  profile={name}: {describe(name)}" for name in PROFILES]
+    return "\n".join(lines)
+
+
+def _threshold(value: str) -> float:
+    t = float(value)
+    if not 0 < t < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {value}")
+    return t
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a problem the user can fix ends in one ``error:`` line and exit status 1."""
     p = argparse.ArgumentParser(prog="rinlib", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="train one configuration (key=value overrides of RunConfig)")
-    t.add_argument("overrides", nargs="*")
-    t.add_argument("--out", help="run directory (default: results/runs/<profile>/<dataset>/<task>/<variant>/K<k>/seed<s>)")
+    t = sub.add_parser("train", help="train one configuration (key=value overrides of RunConfig)",
+                       epilog=train_options(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    t.add_argument("overrides", nargs="*", metavar="key=value")
+    t.add_argument("--out", help="run directory (default: results/runs/<profile>/<dataset>/<task>/<variant>/K<k>/seed<s>; "
+                                 "your own data: results/user/<profile>/<folder name>/<task>/<variant>/K<k>/seed<s>)")
     t.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
     t.set_defaults(func=_train)
     e = sub.add_parser("extract", help="entities and triples from raw text (JSON lines; 'line' = input position)")
@@ -159,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     e.add_argument("--batch-size", type=int, default=32)
     e.add_argument("--pretokenized", action="store_true", help="input is already tokenised (split on spaces)")
+    e.add_argument("--threshold", type=_threshold, help="pair score a triple needs (default: the model's, 0.5)")
+    e.add_argument("--no-split", action="store_true", help="one sentence per input line (default: raw text is "
+                                                           "split into sentences; no triple crosses one)")
     e.set_defaults(func=_extract)
     s = sub.add_parser("ship", help="copy a finished run's model to models/<name>.safetensors + model card")
     s.add_argument("run_dir")
@@ -188,7 +233,18 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--results", help="results folder (default: $RIN_RESULTS or results/)")
     st.set_defaults(func=_status)
     args = p.parse_args(argv)
-    return args.func(args)
+    from rinlib.checkpoint import CheckpointError
+    from rinlib.config import ConfigError
+    from rinlib.data.errors import DataError
+    from rinlib.inference import InputError
+    from rinlib.profiles import ProfileError
+    from rinlib.runs import RunBusy
+    from rinlib.training import TrainingError
+
+    try:
+        return args.func(args)
+    except (CheckpointError, ConfigError, DataError, InputError, ProfileError, RunBusy, TrainingError) as e:
+        raise SystemExit(f"error: {e}") from None
 
 
 if __name__ == "__main__":

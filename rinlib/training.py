@@ -68,12 +68,13 @@ def resolve_device(name: str) -> torch.device:
 class Prepared:
     """Everything a run needs from the data layer, built once per (dataset, task, subset).
 
-    ``load_test`` is called only after training, to score the dev-selected model.
+    ``load_test`` is called only after training, to score the dev-selected model; it returns
+    None for a data set without a test split (a user's folder without ``test.json``).
     """
 
     train: list[Sentence]
     dev: list[Sentence]
-    load_test: Callable[[], list[Sentence]]
+    load_test: Callable[[], list[Sentence] | None]
     words: list[str]
     pos: list[str]
     relations: list[str]
@@ -83,7 +84,7 @@ class Prepared:
 
 
 def prepare_sentences(cfg: RunConfig, train: list[Sentence], dev: list[Sentence],
-                      load_test: Callable[[], list[Sentence]], relations: list[str],
+                      load_test: Callable[[], list[Sentence] | None], relations: list[str],
                       info: dict | None = None) -> Prepared:
     """Vocabularies from ``train`` only, POS vocabulary and word vectors, for any sentences
     (the kit's data sets, a user's own, or test fixtures)."""
@@ -100,9 +101,11 @@ def prepare_sentences(cfg: RunConfig, train: list[Sentence], dev: list[Sentence]
 
 def prepare(cfg: RunConfig) -> Prepared:
     """Load the configured data set's train/dev (subsets per ``max_train``/``max_dev``)."""
-    from rinlib import data
+    from rinlib import data, userdata
 
     cfg = cfg.resolved()
+    if userdata.is_user_config(cfg):  # a user's folder, not a named data set
+        return userdata.prepare(cfg)
     train = data.load_dataset(cfg.dataset, cfg.task, "train", root=cfg.data_root)[: cfg.max_train]
     dev = data.load_dataset(cfg.dataset, cfg.task, "dev", root=cfg.data_root)[: cfg.max_dev]
     return prepare_sentences(cfg, train, dev,
@@ -150,7 +153,6 @@ def _cap_hits(hits: Tensor, logits: Tensor, lengths: Tensor, tags: Tensor) -> tu
     return hits[keep], logits[keep], over
 
 
-@torch.inference_mode()
 def predict(model: RIN, encoded: Sequence[batching.Encoded], relations: Sequence[str],
             batch_size: int = 256, threshold: float = 0.5) -> list[Prediction]:
     """Tags and thresholded pair scores for every sentence, in the order of ``encoded``
@@ -158,6 +160,18 @@ def predict(model: RIN, encoded: Sequence[batching.Encoded], relations: Sequence
     decoding cannot use, a sentence keeps at most :func:`max_pairs` (an untrained model's
     flood; a warning says how many sentences were cut)."""
     model.eval()
+    with torch.inference_mode():  # not a decorator: the warning below must name the caller's line
+        out, flooded = _predict_batches(model, encoded, relations, batch_size, threshold)
+    if flooded:
+        warnings.warn(f"{flooded} of {len(encoded)} sentences had more than max_pairs(n) = max(100, 10·n) pairs "
+                      f"above the threshold {threshold} outside the decoded entities (an untrained or diverged "
+                      "model?); each kept its highest-scoring ones (strict results are unaffected)",
+                      RuntimeWarning, stacklevel=2)
+    return out
+
+
+def _predict_batches(model: RIN, encoded: Sequence[batching.Encoded], relations: Sequence[str],
+                     batch_size: int, threshold: float) -> tuple[list[Prediction], int]:
     device = next(model.parameters()).device
     cut = math.log(threshold / (1 - threshold))  # σ(x) ≥ t  ⇔  x ≥ logit(t)
     out: list[Prediction | None] = [None] * len(encoded)
@@ -178,12 +192,7 @@ def predict(model: RIN, encoded: Sequence[batching.Encoded], relations: Sequence
         for k, idx in enumerate(batch.index):
             n = int(batch.lengths[k])
             out[idx] = Prediction([TAGS[t] for t in tags[k, :n].tolist()], per_sentence[k], threshold)
-    if flooded:
-        warnings.warn(f"{flooded} of {len(encoded)} sentences had more than max_pairs(n) = max(100, 10·n) pairs "
-                      f"above the threshold {threshold} outside the decoded entities (an untrained or diverged "
-                      "model?); each kept its highest-scoring ones (strict results are unaffected)",
-                      RuntimeWarning, stacklevel=2)
-    return out  # type: ignore[return-value]
+    return out, flooded  # type: ignore[return-value]
 
 
 def write_predictions(path: Path, sentences: Sequence[Sentence], preds: Sequence[Prediction]) -> None:
@@ -263,7 +272,7 @@ class SealedTestCurve:
     def _data(self) -> list[tuple[list[Sentence], list[batching.Encoded]]]:
         if not self._test:  # loaded on the first epoch that scores test, once per training
             for m in self.members:
-                sents = m.prep.load_test()
+                sents = m.prep.load_test() or []  # a user's folder may have no test split: no rows
                 self._test.append((sents, encode(sents, m.prep.words, m.prep.pos, m.prep.relations)))
         return self._test
 
@@ -271,7 +280,7 @@ class SealedTestCurve:
         """Score the members still selecting at this epoch on test; append and write their rows."""
         preds: dict[int, list[Prediction]] = {}  # one prediction pass per distinct test set
         for m, (sents, enc) in zip(self.members, self._data() if self.members else []):
-            if m not in live:
+            if m not in live or not sents:
                 continue
             group = next(id(e) for _, e in self._test if _same_encoding(e, enc))
             if group not in preds:
@@ -360,7 +369,7 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
             previous.trajectory_key() if previous is not None and previous.key() == ck["key"] else None)
         if ck["key"] != cfg.key() and trajectory != cfg.trajectory_key():
             raise TrainingError(f"{ckpt_path} belongs to config {ck['key']}, not {cfg.key()}; "
-                                "use another out_dir or --force")
+                                "use another --out, or --restart to train from scratch")
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         torch.set_rng_state(ck["rng_cpu"])
@@ -482,23 +491,26 @@ def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, d
     model, _ = load_model(out / "model.safetensors", device=device)
     test = prep.load_test()
     results = {}
-    for split, sents in (("dev", prep.dev), ("test", test)):
+    for split, sents in (("dev", prep.dev), ("test", test)) if test is not None else (("dev", prep.dev),):
         preds = predict(model, encode(sents, prep.words, prep.pos, prep.relations), prep.relations,
                         threshold=cfg.threshold)
         write_predictions(out / f"predictions_{split}.jsonl", sents, preds)
         results[split] = _metrics_dict(evaluate(sents, preds, cfg.task))
     history = pd.DataFrame(state["history"])
     epochs_run = int(state["epoch"])
-    metrics = {"key": cfg.key(), "dataset": cfg.dataset, "task": cfg.task, "variant": cfg.variant,
+    user = prep.info.get("user_data")  # a user's folder: named by its path and file hashes (rinlib.userdata)
+    metrics = {"key": cfg.key(), "dataset": user["name"] if user else cfg.dataset, "task": cfg.task,
+               "variant": cfg.variant,
                "K": cfg.K, "seed": cfg.seed, "profile": cfg.profile, "selected_epoch": state["best_epoch"],
                "epochs_run": epochs_run, "max_epochs": cfg.epochs,
                "stopped_early": epochs_run < cfg.epochs, "selection": "dev F1 (strict)",
                # relative to this run's directory, so the results tree can move
-               "shared_training_with": [os.path.relpath(d, out) for d in shared_with], **results}
+               "shared_training_with": [os.path.relpath(d, out) for d in shared_with],
+               **({"data": user} if user else {}), **results}
     prov = provenance.collect(device)
     prov.update(trained_by=state.get("trained_by", []),  # commits and machines that ran the epochs (resumes)
                 dataset_info=prep.info, glove_coverage=prep.coverage, n_train=len(prep.train),
-                n_dev=len(prep.dev), n_test=len(test),
+                n_dev=len(prep.dev), n_test=len(test) if test is not None else None,
                 # all epochs, across resumed sessions (this call alone may have trained none)
                 wall_time_s=float(history["epoch_time_s"].sum()) if len(history) else wall_s,
                 this_call_wall_time_s=wall_s,

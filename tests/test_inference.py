@@ -91,10 +91,11 @@ def test_output_contract_and_stability(tiny_model):
     assert a == b
     assert len(a) == 3 and any(r["triples"] for r in a)
     for text, r in zip(FIXED, a):
-        assert set(r) == {"text", "tokens", "entities", "triples"}
+        assert set(r) == {"text", "tokens", "sentences", "entities", "triples"}
         assert r["text"] == text and r["tokens"] == text.split()
         for e in r["entities"]:
-            assert set(e) == {"text", "start", "end"} and e["text"] == " ".join(r["tokens"][e["start"]:e["end"]])
+            assert set(e) == {"text", "start", "end", "char_start", "char_end"}
+            assert e["text"] == " ".join(r["tokens"][e["start"]:e["end"]]) == text[e["char_start"]:e["char_end"]]
         for t in r["triples"]:
             assert set(t) == {"subject", "relation", "object", "score"}
             assert isinstance(t["score"], float) and 0.5 <= t["score"] <= 1.0
@@ -119,7 +120,8 @@ def test_single_string_gives_a_dict_and_lazy_top_level_name(tiny_model):
 
 
 def test_empty_input(tiny_model):
-    assert extract("", checkpoint=tiny_model) == {"text": "", "tokens": [], "entities": [], "triples": []}
+    assert extract("", checkpoint=tiny_model) == {"text": "", "tokens": [], "sentences": [], "entities": [],
+                                                  "triples": []}
     assert extract(["  ", FIXED[0]], checkpoint=tiny_model)[0]["triples"] == []
     assert extract([], checkpoint=tiny_model) == []
 
@@ -136,7 +138,7 @@ def test_very_long_input_is_chunked_with_a_warning(tiny_model):
     ex.max_len = 40
     text = " ".join(FIXED * 4)  # 4 × 3 sentences ≈ 330 tokens
     with pytest.warns(UserWarning, match="max_len=40"):
-        r = ex.extract(text)
+        r = ex.extract(text, split_sentences=False)  # one 330-token sentence: chunked
     assert r["tokens"] == text.split()
     spans = chunk_spans(r["tokens"], 40)
     assert len(spans) > 1

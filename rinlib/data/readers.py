@@ -40,13 +40,27 @@ Anchors = list[tuple[int, int, str]]
 
 # --------------------------------------------------------------------------- file level
 
-def read_json(path: Path) -> Any:
-    """Parse one JSON document; a missing file or bad JSON raises :class:`DataError`."""
+def read_text(path: Path) -> str:
+    """A file's text as UTF-8; a missing file or invalid UTF-8 raises :class:`DataError` naming
+    the line (a ``UnicodeDecodeError`` names only a byte offset, useless in a large file)."""
     path = Path(path)
     if not path.is_file():
         raise DataError("file not found", file=path)
+    raw = path.read_bytes()
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise DataError(f"invalid UTF-8 at line {line} (byte 0x{raw[e.start]:02x} at offset {e.start}); "
+                        "save the file as UTF-8", file=path, record=f"? (line {line})", field="<encoding>") from None
+
+
+def read_json(path: Path) -> Any:
+    """Parse one JSON document; a missing file, invalid UTF-8 or bad JSON raises :class:`DataError`."""
+    path = Path(path)
+    text = read_text(path)
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as e:
         raise DataError(f"malformed JSON at line {e.lineno} column {e.colno}: {e.msg}", file=path,
                         record=f"? (line {e.lineno})", field="<json>") from None
@@ -55,10 +69,8 @@ def read_json(path: Path) -> Any:
 def read_json_lines(path: Path) -> list[Any]:
     """Parse JSON Lines (blank lines ignored); a bad line raises naming its record index."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found", file=path)
     out = []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+    for i, line in enumerate(read_text(path).splitlines()):
         if not line.strip():
             continue
         try:
@@ -72,9 +84,7 @@ def read_json_lines(path: Path) -> list[Any]:
 def read_records(path: Path) -> list[Any]:
     """A JSON array file, or JSON Lines when the file is not one JSON document."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found", file=path)
-    head = path.read_text(encoding="utf-8").lstrip()[:1]
+    head = read_text(path).lstrip()[:1]
     data = read_json(path) if head == "[" else read_json_lines(path)
     if not isinstance(data, list):
         raise DataError("expected a JSON array of records", file=path, field="<root>")
@@ -198,8 +208,10 @@ class _Ctx:
         return False
 
     def span(self, tokens: list[str], mention: Any, end: int | None, i: int, field: str) -> Span | None:
+        if isinstance(mention, dict):
+            return self.offset_span(tokens, mention, i, field)
         if not isinstance(mention, (str, list)):
-            raise DataError(f"expected a string or token list, got {type(mention).__name__}",
+            raise DataError(f"expected a string, token list or {{\"text\", \"start\"}}, got {type(mention).__name__}",
                             file=self.path, record=i, field=field)
         spans = locate(tokens, mention)
         if not spans:
@@ -207,6 +219,21 @@ class _Ctx:
                             detail=f"{mention!r}")
             return None
         return _choose(spans, end, self.skips)
+
+    def offset_span(self, tokens: list[str], mention: dict, i: int, field: str) -> Span | None:
+        """``{"text": "Paris", "start": 7}``: the mention at a given token offset (0-based, in the
+        whitespace-split text), for an entity string that occurs more than once in its sentence."""
+        text, start = mention.get("text"), mention.get("start")
+        if not isinstance(text, str) or not text.split() or type(start) is not int:
+            raise DataError('expected {"text": non-empty str, "start": int token offset}, got '
+                            f"{json.dumps(mention, ensure_ascii=False)}", file=self.path, record=i, field=field)
+        span = (start, start + len(text.split()))
+        if start < 0 or list(tokens[span[0]:span[1]]) != text.split():
+            self.skips.skip("entity_not_found", file=self.path, record=i, field=field,
+                            detail=f"{text!r} is not at token {start} (tokens there: "
+                                   f"{' '.join(tokens[max(start, 0):max(span[1], 0)])!r})")
+            return None
+        return span
 
     def done(self) -> None:
         n = len(self.skips) - self._before
@@ -221,7 +248,9 @@ def read_casrel(path: Path, *, dataset: str, split: str, relations: Collection[s
                 max_len: int = MAX_LEN) -> list[Sentence]:
     """CasRel triple format: ``[{"text": str, "triple_list": [[subj, rel, obj], ...]}]``.
 
-    Entity strings are located in the space-tokenised text. ``anchors`` (from
+    Entity strings are located in the space-tokenised text; an entity may instead be given as
+    ``{"text": str, "start": int}`` (its first token's 0-based offset in ``text.split()``), which
+    fixes the occurrence of a string that appears more than once. ``anchors`` (from
     :func:`read_copyre_positions`, same sentence and triple order) resolves a repeated word to
     the position the data set's authors meant; without it the first occurrence is taken and
     counted as ``ambiguous_first_occurrence``.
