@@ -159,7 +159,7 @@ def output_dir(kind: str, profile: str) -> Path:
 
 
 def provenance(runs: Sequence[RunPredictions]) -> dict:
-    """What every table/figure built from ``runs`` must state (SPEC §4)."""
+    """What every table/figure built from ``runs`` must state (docs/spec.md §4)."""
     def uniq(values: Iterable) -> list:
         return sorted({v for v in values if v is not None}, key=str)
     profiles = uniq(r.config.profile for r in runs)

@@ -1,4 +1,4 @@
-"""Raw text → entities and relational triples from a saved model (SPEC §5), on CPU or GPU.
+"""Raw text → entities and relational triples from a saved model (docs/spec.md §5), on CPU or GPU.
 
 The one contract (pinned by ``tests/test_inference.py``)::
 

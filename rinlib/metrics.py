@@ -1,4 +1,4 @@
-"""Triples and scores as pure functions (SPEC §3): no torch, only plain triples and tags.
+"""Triples and scores as pure functions (docs/spec.md §3): no torch, only plain triples and tags.
 
 Two protocols are computed side by side and must never be confused:
 

@@ -1,4 +1,4 @@
-"""The RIN network (paper §4, Eq. 1–9; SPEC §1) and its ablations. No I/O, no optimiser.
+"""The RIN network (paper §4, Eq. 1–9; docs/spec.md §1) and its ablations. No I/O, no optimiser.
 
 Shapes: B sentences, n tokens (padded), d = BiLSTM output size (100), R relations,
 d_m = hidden size of the pair MLP (100, as the authors' ``Lr``).
@@ -84,7 +84,7 @@ class InteractionGRU(nn.Module):
 
 class GRUCellGate(nn.Module):
     """``nn.GRUCell`` with y as input and h as hidden state: the authors' code, kept as an
-    option to measure how much the gate choice matters (SPEC §1)."""
+    option to measure how much the gate choice matters (docs/spec.md §1)."""
 
     def __init__(self, d: int, y_dim: int) -> None:
         super().__init__()
@@ -141,7 +141,7 @@ class RINOutput:
 
 
 class RIN(nn.Module):
-    """Embeddings → BiLSTM → K interaction layers → C_e, C_r (SPEC §1).
+    """Embeddings → BiLSTM → K interaction layers → C_e, C_r (docs/spec.md §1).
 
     Parameters of GRU_e, GRU_r, C_e and C_r are shared by all layers: the network is
     *recurrent* (the paper's Θ has one θ_GRUe, θ_GRUr, θ_ER, θ_RC; the authors' code has one

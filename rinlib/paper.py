@@ -75,7 +75,7 @@ def paper_dataset(dataset: str) -> str | None:
     """Which paper column a kit data set is compared with; ``None`` for sets the paper lacks.
 
     ``nyt-proxy`` maps to none on purpose: it is trained on NYT dev, not the paper's setting.
-    ``webnlg-etl`` neither: it is a different release of exact WebNLG (SPEC §2).
+    ``webnlg-etl`` neither: it is a different release of exact WebNLG (docs/spec.md §2).
     """
     return dataset if dataset in DATASETS else None
 

@@ -57,7 +57,7 @@ class Sentence:
 
     @property
     def unique_triples(self) -> set[Triple]:
-        """Gold triples de-duplicated (SPEC §3: metrics run over sets)."""
+        """Gold triples de-duplicated (docs/spec.md §3: metrics run over sets)."""
         return set(self.triples)
 
 

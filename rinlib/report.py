@@ -33,7 +33,7 @@ DEVIATIONS = [
     "`data/taggers/PROVENANCE.md`), so the kit uses that model.",
     "**Entity spans of WebNLG train/dev are recovered.** WebNLG* gives only the last word of each entity; "
     "full spans for BIOES come from the enriched WebNLG XML (≈98% of train/dev entities; the rest are tagged "
-    "as flagged fallbacks), test spans from the authors' `en_list` (SPEC §2, `python -m rinlib.data prepare`).",
+    "as flagged fallbacks), test spans from the authors' `en_list` (docs/spec.md §2, `python -m rinlib.data prepare`).",
     "**NYT: no training split.** The 56,195-sentence NYT train file is not shipped; real NYT rows stay empty "
     "until a user provides it (`RIN_NYT_TRAIN`, `RIN_NYT_EXACT_TRAIN`). `nyt-proxy` rows train on 4,500 NYT "
     "dev sentences (499 for model selection) and test on NYT test: a proxy, never the paper's setting.",

@@ -1,4 +1,4 @@
-"""load_dataset on the shipped data: SPEC §2 counts, POS filled, full spans, the cache."""
+"""load_dataset on the shipped data: docs/spec.md §2 counts, POS filled, full spans, the cache."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_bad_arguments_and_info():
 
 @pytest.mark.slow
 def test_spec_counts_on_shipped_data():
-    """SPEC §2 table (about 20 s on a cold cache, under 2 s once `python -m rinlib.data prepare` ran)."""
+    """docs/spec.md §2 table (about 20 s on a cold cache, under 2 s once `python -m rinlib.data prepare` ran)."""
     for split, n, triples in (("train", 5019, 11776), ("dev", 500, 1118), ("test", 703, 1591)):
         sents = load_dataset("webnlg", "exact", split)
         assert len(sents) == n and sum(len(s.triples) for s in sents) == triples

@@ -1,4 +1,4 @@
-"""The shipped tagger reproduces the RIN authors' POS tags exactly (SPEC §2)."""
+"""The shipped tagger reproduces the RIN authors' POS tags exactly (docs/spec.md §2)."""
 
 from __future__ import annotations
 

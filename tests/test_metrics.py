@@ -1,4 +1,4 @@
-"""Hand-made checks of both evaluation protocols (SPEC §3); every expected number is worked out by hand."""
+"""Hand-made checks of both evaluation protocols (docs/spec.md §3); every expected number is worked out by hand."""
 
 from __future__ import annotations
 

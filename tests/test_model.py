@@ -1,4 +1,4 @@
-"""The network of SPEC §1: Eq. 4 by hand, masks, decomposed == naive scorer, fused kernels ==
+"""The network of docs/spec.md §1: Eq. 4 by hand, masks, decomposed == naive scorer, fused kernels ==
 dense autograd, gradients reach every parameter, per-layer outputs."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Span recovery for WebNLG* (rinlib.data.webnlg_spans): fixture cases, then the real files.
 
 The fixture (tests/fixtures/spans/) holds a few enriched-WebNLG ``<entry>`` elements and the
-WebNLG*-style sentences that lexicalise them, one per pitfall of SPEC §2 "Span recovery". The
+WebNLG*-style sentences that lexicalise them, one per pitfall of docs/spec.md §2 "Span recovery". The
 ``needs_shared`` tests run the recipe on the real train and test splits and check it against
 the RIN authors' own full spans (``en_list`` of their test file).
 """

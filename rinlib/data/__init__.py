@@ -1,4 +1,4 @@
-"""rinlib.data: read, validate, POS-tag and describe the kit's data sets (SPEC §2).
+"""rinlib.data: read, validate, POS-tag and describe the kit's data sets (docs/spec.md §2).
 
 Public API (everything else is internal)::
 

@@ -1,4 +1,4 @@
-"""``load_dataset(name, task, split)``: the kit's data sets (SPEC §2 table) as ``list[Sentence]``.
+"""``load_dataset(name, task, split)``: the kit's data sets (docs/spec.md §2 table) as ``list[Sentence]``.
 
 Every loaded sentence has POS tags from the shipped tagger (readers never keep the raw files'
 tag fields, so ``pos`` is always the tagger's), triples whose spans are full entity spans where known (flagged in ``span_flags``

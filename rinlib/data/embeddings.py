@@ -2,7 +2,7 @@
 
 A full ``glove.6B.100d.txt`` cannot be had on the kit's machines; ``data/embeddings`` ships the
 real vectors of the 2,716 most frequent GloVe words plus the full 400k word list, so the
-coverage we get *and* the coverage full GloVe would give are both exact (SPEC §2). A user's
+coverage we get *and* the coverage full GloVe would give are both exact (docs/spec.md §2). A user's
 full file (argument or ``RIN_GLOVE``) replaces the partial one. Coverage is returned, printed
 and meant to be saved in every run's provenance: it is a known deviation from the paper.
 """

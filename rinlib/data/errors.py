@@ -1,4 +1,4 @@
-"""Bad input never passes silently (SPEC §2).
+"""Bad input never passes silently (docs/spec.md §2).
 
 Two outcomes, chosen by the kind of problem:
 

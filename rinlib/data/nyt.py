@@ -9,7 +9,7 @@
   the real NYT test. Numbers from it are proxy numbers, never the paper's setting.
 * NYT* gives only last words; NYT-exact_CopyRE-raw holds the same sentences with full
   mentions, so :func:`attach_full_spans` gives each NYT* argument the full mention that ends
-  at it (SPEC §2: BIOES tags full spans even for the partial task).
+  at it (docs/spec.md §2: BIOES tags full spans even for the partial task).
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def _squash(s: str) -> str:
 def _align(star: list[Sentence], exact: list[dict[str, Any]], window: int = 50) -> list[int | None]:
     """For each NYT* sentence, the index of the exact record with the same whitespace-free text.
 
-    Order is shared (SPEC §2: test 5000/5000; NYT* dev lacks exact-dev line 1260), so a
+    Order is shared (docs/spec.md §2: test 5000/5000; NYT* dev lacks exact-dev line 1260), so a
     forward search from the last match suffices.
     """
     keys = [_squash(r.get("sentText", "")) for r in exact]

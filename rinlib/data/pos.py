@@ -3,7 +3,7 @@
 Why this tagger: the RIN authors' own WebNLG test file carries exactly its tags (17,044 /
 17,044 tokens, ``data/taggers/PROVENANCE`` in shared/), although the paper names the Stanford
 tagger. Every data set is re-tagged with it and tag fields in the raw files are ignored
-(SPEC §2). The weights are NLTK's 45-class Penn Treebank model converted from the upstream
+(docs/spec.md §2). The weights are NLTK's 45-class Penn Treebank model converted from the upstream
 pickle to NLTK 3.9's JSON layout, so loading needs neither network nor unpickling.
 """
 

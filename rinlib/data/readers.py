@@ -296,7 +296,7 @@ def read_jointer(path: Path, *, dataset: str, split: str, relations: Collection[
     """JointER/ETL-Span: ``tokens`` + ``spo_details`` ``[s0, s1, _, rel, o0, o1, _]`` (ends exclusive).
 
     The offsets are used as given (no string search); an offset outside the sentence is an
-    ``entity_not_found`` skip. The file's ``pos_tags`` are ignored (SPEC §2: ~93% agreement
+    ``entity_not_found`` skip. The file's ``pos_tags`` are ignored (docs/spec.md §2: ~93% agreement
     with the tagger the authors used).
     """
     ctx = _Ctx(path, dataset, split, relations, skips, max_len)
@@ -367,7 +367,7 @@ def read_rin_authors(path: Path, *, dataset: str, split: str, relations: Collect
     occurrence that ends an ``en_list`` span, else the first occurrence. A last word no
     ``en_list`` span ends in keeps a one-token span flagged ``last_word_only``. Every
     ``en_list`` span is also an entity (tagged with BIOES). The file's ``pos`` and ``stan_ner``
-    fields are ignored (the kit re-tags, SPEC §2).
+    fields are ignored (the kit re-tags, docs/spec.md §2).
     """
     ctx = _Ctx(path, dataset, split, relations, skips, max_len)
     records = ctx.records(anchors)
@@ -423,7 +423,7 @@ def read_copyre_positions(path: Path, relations2id: Path) -> list[Anchors]:
     ``[e1_end, e2_end, rel_id, ...]``. Returns per sentence ``[(subj_end, obj_end, relation)]``.
 
     Only the positions are used: they say which occurrence of a repeated last word is the
-    entity (SPEC §2 pitfall "Belgium" / "Philippe of Belgium").
+    entity (docs/spec.md §2 pitfall "Belgium" / "Philippe of Belgium").
     """
     data = read_json(path)
     id2rel = {v: k for k, v in read_json(relations2id).items()}

@@ -1,10 +1,10 @@
 """Recover full entity spans for WebNLG* sentences, whose raw files mark only each entity's last word.
 
 Why: the paper tags full entity spans with BIOES even for the partial task, and its exact-match
-WebNLG numbers use full spans (SPEC §2). WebNLG* (CopyRE/CasRel) keeps only the last word, but
+WebNLG numbers use full spans (docs/spec.md §2). WebNLG* (CopyRE/CasRel) keeps only the last word, but
 every WebNLG* sentence is a lexicalisation (``<lex>``) of the original WebNLG 2017 corpus, whose
 enriched XML (WebNLG-enriched_ThiagoCF05) names the DBpedia entity of each triple and the text
-that refers to it. The recipe (SPEC §2 "Span recovery"):
+that refers to it. The recipe (docs/spec.md §2 "Span recovery"):
 
 1. find the sentence's ``<lex>`` by comparing texts lower-cased with only ASCII letters and
    digits kept (WebNLG* text is UTF-8 mis-decoded as cp1252 and has ``UNK`` wildcards); where
@@ -68,7 +68,7 @@ class Lex:
 
 
 def plain_key(text: str) -> str:
-    """SPEC's sentence key: lower-case, ASCII letters and digits only (mojibake bytes drop out)."""
+    """docs/spec.md's (§2) sentence key: lower-case, ASCII letters and digits only (mojibake bytes drop out)."""
     return _NOT_ALNUM.sub("", text.lower())
 
 
@@ -172,7 +172,7 @@ def _find_lexes(tokens: list[str], words: list[Word], index: dict[str, tuple[Lex
                 ) -> tuple[tuple[Lex, ...], str]:
     """Lexes whose text equals the sentence's, and how they were found ("plain", "repaired", "").
 
-    First SPEC's plain key, with ``UNK`` tokens matching any word (or none); then the key of
+    First the plain key of docs/spec.md §2, with ``UNK`` tokens matching any word (or none); then the key of
     the mojibake-repaired, accent-folded words, which also finds the sentences where plain
     keys differ ("Ä°zmir" -> "zmir" but "İzmir" -> "izmir").
     """
@@ -207,7 +207,7 @@ def _reference_variants(text: str) -> list[str]:
 
     "the bronze Atatürk Monument" -> ["the bronze Atatürk Monument", "bronze Atatürk Monument",
     "Atatürk Monument"]; descriptors are only dropped while a capitalised word remains, so a
-    lower-case name ("fried chicken") is kept whole. Shortest first: the SPEC wants the bare name.
+    lower-case name ("fried chicken") is kept whole. Shortest first: docs/spec.md §2 wants the bare name.
     """
     words = text.split()
     variants = [words]
