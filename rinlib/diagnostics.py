@@ -131,6 +131,7 @@ def vectors_figure(scores: pd.DataFrame) -> Figure:
             ax.errorbar(x + off, s["F1"], yerr=s["F1_std"].fillna(0), fmt="o", capsize=3, color=colour,
                         label=f"{system} (n = {', '.join(str(int(n)) for n in s['n seeds'])})")
         ax.set_xticks(x, VECTORS)
+        ax.set_xlim(-0.5, len(VECTORS) - 0.5)  # settings without runs keep their place
         ax.set_title(f"{task.capitalize()} Match (WebNLG, strict test F1)")
         ax.set_ylabel("F1 (%)")
         ax.legend(fontsize=7)
