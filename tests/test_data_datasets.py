@@ -56,3 +56,13 @@ def test_cache_false_writes_no_cache_for_derived_data_sets(tmp_root, name, task)
     """webnlg exact and nyt-proxy are built from other splits; cache=False must reach those too."""
     sents, _ = load_dataset_with_report(name, task, "dev", root=tmp_root, cache=False)
     assert sents and not (tmp_root / "processed").exists()
+
+
+def test_nyt_proxy_train_and_dev_have_no_paper_count():
+    """nyt-proxy's train/dev are cut from NYT dev: Table 2 has no count to set beside them."""
+    from rinlib.data import stats_table
+    from tests._tiny import sentences
+
+    tab = stats_table({("nyt-proxy", "partial", s): sentences("dev") for s in ("train", "dev", "test")})
+    assert tab["paper_sentences"].isna().tolist() == [True, True, False]
+    assert tab.loc[tab["split"] == "test", "paper_sentences"].item() == 5000

@@ -14,17 +14,17 @@ Public API (everything else is internal)::
 """
 
 from rinlib.data.bioes import bioes_to_spans, to_bioes
-from rinlib.data.datasets import dataset_info, load_dataset, load_dataset_with_report
+from rinlib.data.datasets import NAMES, dataset_info, load_dataset, load_dataset_with_report
 from rinlib.data.embeddings import load_word_vectors
 from rinlib.data.errors import DataError, SkipLog
 from rinlib.data.folder import read_folder
 from rinlib.data.nyt import nyt_proxy_split
 from rinlib.data.pos import tag_pos
-from rinlib.data.stats import dataset_stats, save_stats, stats_table
+from rinlib.data.stats import dataset_stats, prepare, save_stats, stats_table
 from rinlib.data.vocab import Vocab, build_word_vocab, pos_vocab, relations
 
 __all__ = [
-    "DataError", "SkipLog", "Vocab", "bioes_to_spans", "build_word_vocab", "dataset_info",
+    "NAMES", "DataError", "SkipLog", "Vocab", "bioes_to_spans", "build_word_vocab", "dataset_info",
     "dataset_stats", "load_dataset", "load_dataset_with_report", "load_word_vectors",
-    "nyt_proxy_split", "pos_vocab", "read_folder", "relations", "save_stats", "stats_table", "tag_pos", "to_bioes",
+    "nyt_proxy_split", "pos_vocab", "prepare", "read_folder", "relations", "save_stats", "stats_table", "tag_pos", "to_bioes",
 ]

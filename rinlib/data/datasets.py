@@ -41,6 +41,9 @@ TASKS = ("partial", "exact")
 # both tasks' runs (rinlib.training.train, ``twins``), which halves the WebNLG sweep.
 SHARED_TASK_DATA = frozenset({"webnlg"})
 SPLITS = ("train", "dev", "test")
+# Which tasks each data set is prepared for (webnlg-etl is an exact-match data set only).
+TASKS_OF = {"webnlg": ("partial", "exact"), "webnlg-etl": ("exact",), "nyt": ("partial", "exact"),
+            "nyt-proxy": ("partial", "exact"), "nyt10": ("exact",), "nyt11": ("exact",)}
 
 _STAR = "WebNLG-star_CasRel"
 _COPYRE = "WebNLG_CopyRE-original"
