@@ -31,6 +31,7 @@ _COL = {"P": "precision", "R": "recall", "F1": "f1"}
 show_inline()  # figures returned by a notebook cell show as images, whatever MPLBACKEND says
 NYT_TRAIN_HINT = ("needs NYT train split (see README): RIN_NYT_TRAIN=<train_triples.json> "
                   "RIN_NYT_EXACT_TRAIN=<train.json> ./run_all.sh --datasets 'webnlg nyt'")
+NYT_MISSING = "needs NYT train split ‡"  # a table cell; the caption gets the hint once (:func:`footnoted`)
 PROXY_NOTE = "PROXY: trained on NYT dev (4,500 sent.), not the paper's setting"
 DATASET_NAMES = {"webnlg": "WebNLG", "nyt": "NYT", "nyt-proxy": "NYT-proxy", "webnlg-etl": "WebNLG (ETL exact)"}
 
@@ -186,7 +187,7 @@ def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
         if ds == "nyt-proxy":
             row["model"] += " [PROXY]"
         for g in groups:
-            note = NYT_TRAIN_HINT if ds == "nyt" else ("not run" if ds != "nyt-proxy" else
+            note = NYT_MISSING if ds == "nyt" else ("not run" if ds != "nyt-proxy" else
                                                        f"not run in profile {g}")
             row.update(_measured(summary_cell(summary, g, ds, task, model, K), g,
                                  pv["F1"].mean if pv["F1"] else None, note))
@@ -208,7 +209,7 @@ def table5(results: pd.DataFrame, profiles: Sequence[str] | None = None,
         for g in groups:
             cell = summary_cell(summary, g, ds, task, model, K)
             if cell is None:
-                row.update({f"{g}: strict F1": NYT_TRAIN_HINT if ds == "nyt" else "not run",
+                row.update({f"{g}: strict F1": NYT_MISSING if ds == "nyt" else "not run",
                             f"{g}: paper protocol F1": "", f"{g}: ΔF1 strict": "", f"{g}: n seeds": 0})
                 continue
             row.update({f"{g}: strict F1": fmt(cell["strict_F1_mean"], cell["strict_F1_std"]),
@@ -401,6 +402,7 @@ def save_table(df: pd.DataFrame, name: str, profile: str, root: Path | None = No
                caption: str = "") -> Path:
     """CSV + Markdown (with its provenance caption) under ``results/tables/<profile>/``."""
     d = out_dir("tables", profile, root)
+    caption = footnoted(df, caption)
     atomic_write_text(d / f"{name}.csv", df.to_csv(index=False))
     atomic_write_text(d / f"{name}.md", (f"{caption}\n\n" if caption else "") + markdown(df) + "\n")
     return d / f"{name}.csv"
@@ -420,6 +422,12 @@ def save_figure(fig: Figure, name: str, profile: str, root: Path | None = None) 
     return save_figure_files(fig, out_dir("figures", profile, root) / name, ("png", "svg", "pdf"), dpi=200)
 
 
+def footnoted(df: pd.DataFrame, caption: str) -> str:
+    """The caption, plus the NYT train hint once when a cell of ``df`` needs it (instead of in every cell)."""
+    marked = df.astype(str).apply(lambda c: c.str.contains("‡", regex=False)).to_numpy().any() if len(df) else False
+    return f"{caption} ‡ {NYT_TRAIN_HINT}." if marked else caption
+
+
 def styled(df: pd.DataFrame, caption: str = ""):
     """A pandas Styler for notebooks: caption, no index, Δ columns coloured by sign."""
     def colour(v: object) -> str:
@@ -427,6 +435,6 @@ def styled(df: pd.DataFrame, caption: str = ""):
             return "color: #b22222" if v.startswith("-") else "color: #228b22"
         return ""
 
-    sty = df.style.hide(axis="index").set_caption(caption)
+    sty = df.style.hide(axis="index").set_caption(footnoted(df, caption))
     delta = [c for c in df.columns if "Δ" in c]
     return sty.map(colour, subset=delta) if delta else sty

@@ -81,7 +81,8 @@ def test_outputs_saved(tmp_path: Path) -> None:
     assert "Not drawn: NYT-proxy" in " ".join(t.get_text() for t in fig.texts)
     assert "nyt-proxy" in set(plotting.figure3_data(res, ["quick"])["dataset"])
     csv = plotting.save_table(plotting.table5(res, ["quick"]), "table5", "quick", tmp_path, caption="cap")
-    assert csv.exists() and (tmp_path / "tables/quick/table5.md").read_text().startswith("cap\n\n| dataset |")
+    md = (tmp_path / "tables/quick/table5.md").read_text()
+    assert csv.exists() and md.startswith("cap ‡ needs NYT train split") and "\n\n| dataset |" in md
     curves = plotting.training_curves(pd.DataFrame({"epoch": [1, 2], "loss": [3.0, 2.0], "loss_entity": [1.0, 0.5],
                                                     "loss_relation": [2.0, 1.5], "dev_F1": [0.1, 0.2],
                                                     "dev_F1_paper": [0.1, 0.25]}))
@@ -205,3 +206,13 @@ def test_caption_summarises_many_commits() -> None:
     line = plotting.provenance(res, "quick")
     assert f"{len(res)} commits ({len(res) // 2} -dirty), each run's in its provenance.json" in line
     assert "c0000000" not in line
+
+
+def test_nyt_hint_is_in_the_caption_once_not_in_every_cell(tmp_path) -> None:
+    table = plotting.table1(_results(), ["quick"])
+    nyt = table[table["dataset"] == "NYT"]
+    assert len(nyt) == 4 and (nyt["quick: strict P"] == plotting.NYT_MISSING).all()
+    path = plotting.save_table(table, "t1", "quick", root=tmp_path, caption="Table 1")
+    md = path.with_suffix(".md").read_text()
+    assert md.count(plotting.NYT_TRAIN_HINT) == 1 and md.startswith("Table 1 ‡ needs NYT train split")
+    assert plotting.footnoted(table[table["dataset"] != "NYT"], "c") == "c"
