@@ -213,3 +213,81 @@ def pending(results: pd.DataFrame, runs_root: Path, settings: Sequence[str] = VE
                 n = len(pd.read_csv(hist)) if hist.is_file() else 0
                 out.append(f"{ck.parent.relative_to(runs_root)} (resumable, {n} epochs recorded)")
     return out
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularised incomplete beta I_x(a, b) by its continued fraction (Lentz), for the t test's
+    p-value without a SciPy dependency."""
+    import math
+
+    if x <= 0.0 or x >= 1.0:
+        return 0.0 if x <= 0.0 else 1.0
+    if x > (a + 1) / (a + b + 2):
+        return 1.0 - _betainc(b, a, 1.0 - x)
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)) / a
+    tiny, f, c, d = 1e-300, 1.0, 1.0, 0.0
+    for i in range(400):
+        m = i // 2
+        num = 1.0 if i == 0 else (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)) if i % 2 == 0
+                                  else -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1)))
+        d = 1.0 + num * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + num / (c if abs(c) > tiny else tiny)
+        f *= c * d
+        if abs(1.0 - c * d) < 1e-12:
+            break
+    return front * (f - 1.0)
+
+
+def paired_t(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, int]:
+    """Two-sided paired t test of ``a`` against ``b`` (same seeds, same order): (mean difference,
+    p-value, n). Needs two or more pairs; p is NaN when every difference is the same."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    n = len(d)
+    if n < 2:
+        raise ValueError("a paired t test needs two or more pairs")
+    sd = d.std(ddof=1)
+    if sd == 0:
+        return float(d.mean()), float("nan"), n
+    t = d.mean() / (sd / np.sqrt(n))
+    nu = n - 1
+    return float(d.mean()), _betainc(nu / 2, 0.5, nu / (nu + t * t)), n
+
+
+def figure3_verdict(results: pd.DataFrame, dataset: str = "webnlg", alpha: float = 0.05) -> list[str]:
+    """Per task, whether any K is distinguishable from Table 3's K: a paired t test over the
+    seeds both points share (strict test F1), full profile. A K with fewer than two shared seeds
+    cannot be tested, and the sentence says so instead of guessing."""
+    from rinlib.plotting import _is_figure3_point, table3_k
+
+    r = results[(results["profile"] == "full") & (results["dataset"] == dataset)] if not results.empty else results
+    r = r[_is_figure3_point(r)] if not r.empty else r
+    lines = []
+    for task in paper.TASKS:
+        chosen = table3_k(dataset, task)
+        by_k = {int(k): g.set_index("seed")["test_strict_f1"] * 100 for k, g in r[r["task"] == task].groupby("K")}
+        if chosen not in by_k:
+            lines.append(f"- {task}: Table 3's K={chosen} has no finished full run yet.")
+            continue
+        tested, untestable, different = [], [], []
+        for k, f1 in sorted(by_k.items()):
+            if k == chosen:
+                continue
+            seeds = sorted(set(f1.index) & set(by_k[chosen].index))
+            if len(seeds) < 2:
+                untestable.append(f"K={k} (n={len(seeds)})")
+                continue
+            diff, p, n = paired_t(f1[seeds], by_k[chosen][seeds])
+            tested.append(f"K={k}: {diff:+.1f} (p={p:.2f}, n={n})")
+            if p < alpha:
+                different.append(f"K={k}")
+        head = (f"- {task}, against Table 3's K={chosen} (paired by seed, strict test F1, two-sided t test at "
+                f"{alpha}): ")
+        head += (f"distinguishable: {', '.join(different)}. " if different else
+                 "no K is distinguishable. " if tested else "no K has two seeds shared with it yet. ")
+        if tested:
+            head += "Tested: " + "; ".join(tested) + ". "
+        if untestable:
+            head += "Too few shared seeds to test: " + ", ".join(untestable) + "."
+        lines.append(head.rstrip())
+    return lines

@@ -436,6 +436,8 @@ def build(profile: str, root: Path | None = None) -> str:
     f3 = plotting.figure3_data(results, profiles)
     lines.append(plotting.markdown(f3.round(1)) if not f3.empty else "No Figure 3 runs yet.")
     if "full" in profiles:
+        lines += ["", "Is any K distinguishable from Table 3's K? (generated)", ""] + diagnostics.figure3_verdict(results)
+    if "full" in profiles:
         lines += investigations(analysis.load_runs(table1_runs(results)))
         every = sweep.collect(root, vectors=None)
         lines += vectors_lines(every, root) + selection_lines(every, root)

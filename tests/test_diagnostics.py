@@ -66,3 +66,26 @@ def test_selection_inflation_by_hand_and_incomplete_curves_left_out(tmp_path):
     assert table.loc[0, "inflation (paper protocol)"] == f"1.0 ± {np.std([2.0, 0.0], ddof=1):.1f}"
     assert table.loc[0, "authors' procedure (best test epoch, paper protocol)"] == "85.5 ± 0.7"
     assert diagnostics.selection_figure(rows).axes
+
+
+def test_paired_t_matches_known_values():
+    # differences 1, 2, 3: mean 2, sd 1, t = 2 / (1 / sqrt 3) = 3.4641, df 2 → p = 0.0742 (two-sided)
+    diff, p, n = diagnostics.paired_t([2, 4, 6], [1, 2, 3])
+    assert (diff, n) == (2.0, 3) and p == pytest.approx(0.07418, abs=1e-4)
+    # df 4, t = 2.776 is the 0.05 critical value
+    d = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    t_crit = 2.7764451
+    shift = t_crit * d.std(ddof=1) / np.sqrt(5) - d.mean()
+    assert diagnostics.paired_t(d + shift, np.zeros(5))[1] == pytest.approx(0.05, abs=1e-5)
+    with pytest.raises(ValueError):
+        diagnostics.paired_t([1.0], [0.0])
+
+
+def test_figure3_verdict_tests_only_ks_with_shared_seeds():
+    rows = [_row("glove100-top2716", "partial", "rin", s, f) | {"K": 2} for s, f in ((1, .85), (2, .86), (3, .84))]
+    rows += [_row("glove100-top2716", "partial", "rin", s, f) | {"K": 5} for s, f in ((1, .80), (2, .80), (3, .80))]
+    rows += [_row("glove100-top2716", "partial", "rin", 1, .9) | {"K": 7}]
+    lines = diagnostics.figure3_verdict(pd.DataFrame(rows))
+    partial = next(x for x in lines if x.startswith("- partial"))
+    assert "distinguishable: K=5" in partial and "K=5: -5.0" in partial and "K=7 (n=1)" in partial
+    assert any(x.startswith("- exact") and "no finished full run" in x for x in lines)

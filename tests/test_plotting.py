@@ -216,3 +216,11 @@ def test_nyt_hint_is_in_the_caption_once_not_in_every_cell(tmp_path) -> None:
     md = path.with_suffix(".md").read_text()
     assert md.count(plotting.NYT_TRAIN_HINT) == 1 and md.startswith("Table 1 ‡ needs NYT train split")
     assert plotting.footnoted(table[table["dataset"] != "NYT"], "c") == "c"
+
+
+def test_figure3_draws_each_seed_and_marks_table3_k() -> None:
+    fig = plotting.figure3(_results(), ["quick"])
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "WebNLG, quick: each seed" in labels and "WebNLG: Table 3's K" in labels
+    seeds = [c for c in fig.axes[0].collections if c.get_label() == "WebNLG, quick: each seed"][0]
+    assert sorted(seeds.get_offsets()[:, 1].tolist()) == pytest.approx([70.0, 75.0, 80.0, 82.0])
