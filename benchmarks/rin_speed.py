@@ -98,14 +98,15 @@ class Data:
 
 def load_data(dataset: str, task: str, with_dev: bool) -> Data:
     """Encoded training sentences (and dev, for the epoch-time projection) with train vocabularies."""
-    from rinlib import data, training
+    from rinlib import data
+    from rinlib.predict import encode
 
     train = data.load_dataset(dataset, task, "train")
     words, pos, rels = data.build_word_vocab(train).itos, data.pos_vocab().itos, data.relations(dataset)
-    d = Data(f"{dataset}-{task}", dataset, task, training.encode(train, words, pos, rels), len(words), len(pos), rels)
+    d = Data(f"{dataset}-{task}", dataset, task, encode(train, words, pos, rels), len(words), len(pos), rels)
     if with_dev:
         d.dev_sentences = data.load_dataset(dataset, task, "dev")
-        d.dev = training.encode(d.dev_sentences, words, pos, rels)
+        d.dev = encode(d.dev_sentences, words, pos, rels)
     return d
 
 
@@ -375,13 +376,13 @@ def peak_gflops(device: torch.device, size: int = 2048, reps: int = 5) -> float:
 
 def measure_predict(res: Results, d: Data, K: int, model: RIN, sample: list[Encoded], reps: int,
                     device: torch.device) -> float:
-    """rinlib.training.predict() end to end, and dev evaluation time (for the epoch projection).
+    """rinlib.predict.predict() end to end, and dev evaluation time (for the epoch projection).
 
     The relation bias is set to −6 on a copy of the model so that, as with a trained model,
     almost no pair passes the 0.5 threshold: an untrained model passes about half of all n²R
     pairs and predict()'s Python loop over hits would dominate."""
     from rinlib.metrics import evaluate
-    from rinlib.training import predict
+    from rinlib.predict import predict
 
     m = make_rin(d.vocab_size, d.n_pos, len(d.relations), K).to(device)
     m.load_state_dict(model.state_dict())

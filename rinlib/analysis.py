@@ -35,12 +35,15 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from rinlib.config import RunConfig
-from rinlib.data.embeddings import VECTOR_STATUS, vector_status
+from rinlib.config import DATASETS, RunConfig
+from rinlib.data import build_word_vocab, dataset_info, load_dataset
+from rinlib.data.embeddings import VECTOR_STATUS, _glove_words, partial_glove_words, vector_status
 from rinlib.data.vocab import Vocab
 from rinlib.figures import show_inline
+from rinlib.io import atomic_write_json, atomic_write_text, save_figure_files
 from rinlib.metrics import (PRF, Prediction, by_category, decode_bioes, error_breakdown, match_key,
                             paired_bootstrap, per_relation, protocol_breakdown)
+from rinlib.plotting import markdown, out_dir
 from rinlib.records import Sentence, Span, Triple, anchor
 
 show_inline()  # figures show as images in notebooks, whatever MPLBACKEND says
@@ -101,14 +104,12 @@ def align(gold: Sequence[Sentence], sids: Sequence[str], preds: Sequence[Predict
 
 
 def _default_gold(cfg: RunConfig) -> Sequence[Sentence]:
-    from rinlib.data import load_dataset
-
     return load_dataset(cfg.dataset, cfg.task, "test", root=cfg.data_root)
 
 
 def load_run(run_dir: str | Path, gold: Sequence[Sentence] | None = None) -> RunPredictions:
     """A finished run's test predictions with their gold sentences (default: ``load_dataset``)."""
-    from rinlib.training import read_predictions
+    from rinlib.predict import read_predictions  # on use: rinlib.predict imports torch, this module does not
 
     run = Path(run_dir)
     path = run / "predictions_test.jsonl"
@@ -141,7 +142,7 @@ def experiment_runs(experiment: str, profile: str, train: bool = True, **overrid
     trained by ``rinlib.sweep.run`` (``train=False``: only those already finished) or read back
     from its cache, with their test predictions. An experiment the profile skips (smoke skips
     ``nyt_proxy``) gives ``[]``."""
-    from rinlib import profiles, sweep
+    from rinlib import profiles, sweep  # on use: rinlib.sweep imports torch, this module does not
 
     configs = profiles.experiment_configs(experiment, profile, **overrides)
     return load_runs([r.out_dir for r in sweep.run(configs, progress=False, train=train)]) if configs else []
@@ -149,8 +150,6 @@ def experiment_runs(experiment: str, profile: str, train: bool = True, **overrid
 
 def output_dir(kind: str, profile: str) -> Path:
     """``<results>/<kind>/<profile>/`` (kind: ``tables`` or ``figures``; ``$RIN_RESULTS`` honoured), created."""
-    from rinlib.plotting import out_dir
-
     if kind not in ("tables", "figures"):
         raise ValueError(f"kind must be 'tables' or 'figures', got {kind!r}")
     out = out_dir(kind, profile)
@@ -187,8 +186,6 @@ def caption(runs: Sequence[RunPredictions]) -> str:
 
 def save_table(df: pd.DataFrame, path: str | Path, runs: Sequence[RunPredictions]) -> Path:
     """``path`` (.csv) plus ``<stem>.provenance.json`` beside it."""
-    from rinlib.io import atomic_write_json, atomic_write_text
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, df.to_csv())
@@ -246,9 +243,7 @@ def run_vocab(run: RunPredictions) -> Vocab:
     """The word vocabulary a run trained with: from its ``model.safetensors`` where the run dir
     has one (exact, even for a user's own sentences), else rebuilt from the named data set's
     train split as training built it (a clone holds no per-run weights)."""
-    from rinlib.checkpoint import read_meta
-    from rinlib.config import DATASETS
-    from rinlib.data import build_word_vocab, dataset_info, load_dataset
+    from rinlib.checkpoint import read_meta  # on use: rinlib.checkpoint imports torch, this module does not
 
     model, c = run.run_dir / "model.safetensors", run.config
     if not model.is_file() and c.dataset in DATASETS:
@@ -283,8 +278,6 @@ def recall_by_coverage(runs: Sequence[RunPredictions]) -> pd.DataFrame:
     triple takes the worse anchor). The groups are the same for every ``vectors`` setting, so a
     run with the complete vectors and one with the 2,716 can be compared group by group: if
     coverage mattered, the middle group would gain most from the complete vectors."""
-    from rinlib.data.embeddings import _glove_words, partial_glove_words
-
     full, shipped = _glove_words(), partial_glove_words()
 
     def status(r: RunPredictions, words: list[str]) -> list[str]:
@@ -348,8 +341,6 @@ def plot_scores(df: pd.DataFrame, x: str, title: str = "", note: str = "", value
 
 def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
     """``stem.<fmt>`` for each format."""
-    from rinlib.io import save_figure_files
-
     return save_figure_files(fig, stem, tuple(formats))
 
 
@@ -546,15 +537,11 @@ def case_html(cases: Sequence[Case], title: str = "", note: str = "") -> str:
 
 def to_markdown(df: pd.DataFrame) -> str:
     """A GitHub markdown table (no extra dependency); ``|`` in cells is escaped."""
-    from rinlib.plotting import markdown
-
     return markdown(df) + "\n"
 
 
 def save_cases(cases: Sequence[Case], stem: str | Path, runs: Sequence[RunPredictions], title: str = "") -> list[Path]:
     """``stem.csv``, ``stem.md`` and ``stem.html`` of the cases, with ``stem.provenance.json``."""
-    from rinlib.io import atomic_write_text
-
     stem = Path(stem)
     table = case_table(cases)
     csv = save_table(table.set_index("sid"), stem.with_suffix(".csv"), runs)
@@ -601,8 +588,6 @@ def find_paper_cases(sentences: Sequence[Sentence]) -> dict[str, Sentence | None
 
 def locate_paper_cases(root: str | Path | None = None) -> pd.DataFrame:
     """Where the paper's case sentences are in NYT test, for both tasks (sid, or None)."""
-    from rinlib.data import load_dataset
-
     rows = {c["case"]: {"key phrase": c["key"]} for c in PAPER_CASES}
     for task in ("partial", "exact"):
         for name, s in find_paper_cases(load_dataset("nyt", task, "test", root=root)).items():

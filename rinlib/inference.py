@@ -81,12 +81,17 @@ import torch
 from nltk.tokenize import TreebankWordTokenizer
 from tqdm.auto import tqdm
 
+from rinlib import provenance
 from rinlib.checkpoint import CheckpointError, load_model
 from rinlib.config import RunConfig
+from rinlib.data import tag_pos
 from rinlib.io import atomic_write_json, sha256_file
 from rinlib.metrics import Prediction, decode_bioes, triples_strict
 from rinlib.model import RIN
+from rinlib.predict import encode, predict
 from rinlib.records import Sentence, Span, anchor
+from rinlib.training import load_result, resolve_device
+from rinlib.userdata import dataset_name, is_user_config
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = REPO / "models"
@@ -356,8 +361,6 @@ class Extractor:
         return tokenization_style(self.config.dataset)
 
     def describe(self) -> str:
-        from rinlib.userdata import dataset_name
-
         c = self.config
         return (f"{self.path.name}: {dataset_name(c)}/{c.task}/{c.variant} K={c.K} seed={c.seed} "
                 f"epoch {self.meta.get('epoch')} (dev F1 {self.meta.get('dev_f1', float('nan')):.4f}) on {self.device}")
@@ -398,9 +401,6 @@ class Extractor:
 
     def _extract_many(self, items: list[Text], batch_size: int, threshold: float | None = None,
                       split_sentences: bool = True, progress: bool | None = None) -> list[dict[str, Any]]:
-        from rinlib.data import tag_pos
-        from rinlib.training import encode, predict
-
         threshold = self.config.threshold if threshold is None else threshold
         if not 0 < threshold < 1:
             raise ValueError(f"threshold must be between 0 and 1 (exclusive), got {threshold}")
@@ -506,8 +506,6 @@ def load(path: str | Path | None = None, device: str | torch.device = "cpu", max
     naming the file; a CUDA device on a machine without one raises
     :class:`~rinlib.training.TrainingError`.
     """
-    from rinlib.training import resolve_device
-
     if path is None:
         path = DEFAULT_CHECKPOINT
         if not path.exists():
@@ -561,8 +559,6 @@ def train_command(cfg: RunConfig) -> str:
     """The ``python -m rinlib train`` line that reproduces ``cfg``: dataset/task/variant/seed/profile
     plus every result-defining field that differs from the defaults of that dataset and task
     (for a user's folder: ``dataset=<folder>``; the folder must still hold the same files)."""
-    from rinlib.userdata import is_user_config
-
     c = cfg.to_dict()
     base = RunConfig(dataset=cfg.dataset, task=cfg.task, variant=cfg.variant).resolved().to_dict()
     if is_user_config(cfg):  # a user's folder is named by its path (rinlib.userdata); its files' hashes follow
@@ -582,9 +578,6 @@ def ship(run_dir: str | Path, name: str, models_dir: str | Path = MODELS, force:
     unless ``force``. The copy is loaded once before the card is written, so a card never
     describes a file that cannot be used. Returns the path of the shipped model.
     """
-    from rinlib import provenance
-    from rinlib.training import load_result
-
     run = Path(run_dir)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
         raise ValueError(f"model name {name!r}: use letters, digits, '.', '_' and '-' only")

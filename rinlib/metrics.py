@@ -101,18 +101,6 @@ def decode_bioes(tags: Sequence[str] | Sequence[int]) -> list[Span]:
     return spans
 
 
-
-def anchor_mask(tags: "torch.Tensor", lengths: "torch.Tensor") -> "torch.Tensor":
-    """(B, n) bool: True at the anchors (last words) of the spans decoded from each sentence's
-    argmax tag ids: the only words whose pairs strict decoding can use."""
-    import torch
-
-    mask = torch.zeros(tags.shape, dtype=torch.bool)
-    for s, row in enumerate(tags.tolist()):
-        for span in decode_bioes(row[: int(lengths[s])]):
-            mask[s, anchor(span)] = True
-    return mask
-
 def _kept_pairs(pairs: Iterable[PairLike], n_tokens: int, threshold: float, where: str) -> Iterator[tuple[int, int, str]]:
     """``(i, j, rel)`` of the pairs at or above the threshold (3-tuples count as above it).
 

@@ -157,7 +157,7 @@ def run_one(cfg: RunConfig, *, force: bool = False, results_root: Path | None = 
     try:
         with contextlib.ExitStack() as locks:
             locks.enter_context(run_lock(out))
-            riders = []
+            twin_runs = []  # (config, run dir, prepared) of the twins trained in this loop
             for twin in twins:
                 t_out = run_dir(twin, root / "runs")
                 if run_status(twin, t_out, force) != "training":
@@ -166,12 +166,12 @@ def run_one(cfg: RunConfig, *, force: bool = False, results_root: Path | None = 
                     locks.enter_context(run_lock(t_out))
                 except RunBusy:
                     continue
-                riders.append((replace(twin, progress=False), t_out, None))
+                twin_runs.append((replace(twin, progress=False), t_out, None))
                 if progress:
                     print(f"[run {i}/{n}]   + {twin.resolved().task} twin trained in the same loop: {t_out}",
                           flush=True)
             res = train(replace(cfg, progress=False), out, resume=status == "resumed", prepared=prepared,
-                        on_epoch=log_epoch, twins=riders)
+                        on_epoch=log_epoch, twins=twin_runs)
     except RunBusy as e:  # another process took it between the status check and the lock
         if progress:
             print(f"[run {i}/{n}] skipped: {e}; rerun later", flush=True)

@@ -171,16 +171,16 @@ def _dispatch(ray: ModuleType, trials: list[RunConfig], todo: list[int], results
     n = len(trials)
     pending = list(reversed(todo))
     running: dict[Any, int] = {}
-    riders: dict[int, list[int]] = {}  # trial → twins it trains in its loop (not dispatched on their own)
+    twins_in: dict[int, list[int]] = {}  # trial → twins it trains in its loop (not dispatched on their own)
     failures: list[tuple[int, str]] = []
     t0 = time.time()
     done = 0
     while pending or running:
         while pending and len(running) < jobs:
             i = pending.pop()
-            riders[i] = [j for j in pending if twins_of(trials[i], [trials[j]])]
-            pending = [j for j in pending if j not in riders[i]]
-            running[task.remote(trials[i], force, root, progress, (i + 1, n), [trials[j] for j in riders[i]])] = i
+            twins_in[i] = [j for j in pending if twins_of(trials[i], [trials[j]])]
+            pending = [j for j in pending if j not in twins_in[i]]
+            running[task.remote(trials[i], force, root, progress, (i + 1, n), [trials[j] for j in twins_in[i]])] = i
         (ref,), _ = ray.wait(list(running), num_returns=1)
         i = running.pop(ref)
         done += 1
@@ -190,7 +190,7 @@ def _dispatch(ray: ModuleType, trials: list[RunConfig], todo: list[int], results
         except Exception as e:  # noqa: BLE001 -- report every failed trial, keep the others going
             failures.append((i, str(e).strip().splitlines()[-1]))  # the remote error, not Ray's traceback
             outcome = "FAILED"
-        for j in riders.pop(i):  # a twin the trial did not finish (e.g. not in its checkpoint) goes on its own
+        for j in twins_in.pop(i):  # a twin the trial did not finish (e.g. not in its checkpoint) goes on its own
             results[j] = load_result(run_dir(trials[j], root / "runs"))
             if results[j] is None:
                 pending.append(j)

@@ -5,7 +5,8 @@ A run directory holds (all written atomically):
 ``checkpoint.pt`` (last epoch: weights, optimiser, RNG state; loads with
 ``torch.load(weights_only=True)``; git-ignored), ``model.safetensors`` (the dev-selected
 model with the vocabularies in its metadata; what inference loads), and, once finished,
-``metrics.json`` + ``predictions_{dev,test}.jsonl``.
+``metrics.json`` + ``predictions_{dev,test}.jsonl`` (the format of :mod:`rinlib.predict`,
+which also turns the model's output into the predictions scored here).
 
 Model selection never sees test data: the selected model is scored on test once, after the
 epoch loop. A full-schedule run also writes ``test_curve.csv``, the *sealed* test curve (test
@@ -21,7 +22,6 @@ import math
 import os
 import random
 import time
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -29,15 +29,15 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from torch import Tensor
 from tqdm.auto import tqdm
 
-from rinlib import batching, provenance
-from rinlib.checkpoint import load_checkpoint, save_checkpoint, save_model
+from rinlib import batching, data, provenance
+from rinlib.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
 from rinlib.config import RunConfig
 from rinlib.io import atomic_write_json, atomic_write_text
-from rinlib.metrics import TAGS, Prediction, anchor_mask, evaluate
+from rinlib.metrics import Prediction, evaluate
 from rinlib.model import RIN, build_model
+from rinlib.predict import encode, predict, write_predictions
 from rinlib.records import Sentence
 
 
@@ -88,8 +88,6 @@ def prepare_sentences(cfg: RunConfig, train: list[Sentence], dev: list[Sentence]
                       info: dict | None = None) -> Prepared:
     """Vocabularies from ``train`` only, POS vocabulary and word vectors, for any sentences
     (the kit's data sets, a user's own, or test fixtures)."""
-    from rinlib import data
-
     cfg = cfg.resolved()
     vocab = data.build_word_vocab(train)
     vectors, coverage = data.load_word_vectors(vocab, glove_path=cfg.glove_path, dim=cfg.word_dim,
@@ -101,7 +99,7 @@ def prepare_sentences(cfg: RunConfig, train: list[Sentence], dev: list[Sentence]
 
 def prepare(cfg: RunConfig) -> Prepared:
     """Load the configured data set's train/dev (subsets per ``max_train``/``max_dev``)."""
-    from rinlib import data, userdata
+    from rinlib import userdata  # not at the top: rinlib.userdata imports this module
 
     cfg = cfg.resolved()
     if userdata.is_user_config(cfg):  # a user's folder, not a named data set
@@ -111,106 +109,6 @@ def prepare(cfg: RunConfig) -> Prepared:
     return prepare_sentences(cfg, train, dev,
                              lambda: data.load_dataset(cfg.dataset, cfg.task, "test", root=cfg.data_root),
                              data.relations(cfg.dataset), data.dataset_info(cfg.dataset))
-
-
-def _ids(items: Sequence[str]) -> dict[str, int]:
-    return {w: i for i, w in enumerate(items)}
-
-
-def encode(sentences: Sequence[Sentence], words: Sequence[str], pos: Sequence[str],
-           relations: Sequence[str]) -> list[batching.Encoded]:
-    """Encode sentences with a model's vocabularies."""
-    return batching.encode(sentences, _ids(words), _ids(pos), _ids(relations))
-
-
-def max_pairs(n: int) -> int:
-    """How many pairs above the threshold that strict decoding cannot use (not between two
-    decoded entity anchors) :func:`predict` keeps for a sentence of n tokens.
-
-    Why a cap: a trained model passes a handful of pairs per sentence (one per triple), but an
-    untrained or diverged one passes about half of all n·n·R pairs (σ(0) = 0.5), and writing
-    and scoring those takes gigabytes and minutes. Pairs between anchors are always kept (so
-    strict results never change); of the others a sentence keeps its 10 per token (at least
-    100) highest-scoring ones, far above any real sentence's triples, and :func:`predict` warns."""
-    return max(100, 10 * n)
-
-
-def _cap_hits(hits: Tensor, logits: Tensor, lengths: Tensor, tags: Tensor) -> tuple[Tensor, Tensor, int]:
-    """Keep every hit between two decoded anchors and each sentence's ``max_pairs`` best other
-    hits (original order); returns (hits, logits, number of sentences that were cut)."""
-    cap = torch.tensor([max_pairs(int(n)) for n in lengths])
-    if not bool((torch.bincount(hits[:, 0], minlength=len(lengths)) > cap).any()):
-        return hits, logits, 0  # the usual case: no decoding needed
-    anchors = anchor_mask(tags, lengths)
-    protected = anchors[hits[:, 0], hits[:, 1]] & anchors[hits[:, 0], hits[:, 2]]
-    free = (~protected).nonzero().squeeze(1)
-    counts = torch.bincount(hits[free, 0], minlength=len(lengths))
-    over = int((counts > cap).sum())
-    order = free[torch.argsort(-logits[free], stable=True)]
-    order = order[torch.argsort(hits[order, 0], stable=True)]  # by sentence, best first within it
-    rank = torch.arange(len(order)) - (torch.cumsum(counts, 0) - counts)[hits[order, 0]]
-    keep = torch.cat([protected.nonzero().squeeze(1), order[rank < cap[hits[order, 0]]]]).sort().values
-    return hits[keep], logits[keep], over
-
-
-def predict(model: RIN, encoded: Sequence[batching.Encoded], relations: Sequence[str],
-            batch_size: int = 256, threshold: float = 0.5) -> list[Prediction]:
-    """Tags and thresholded pair scores for every sentence, in the order of ``encoded``
-    (batched by a pair budget, at most ``batch_size`` sentences a batch). Of the pairs strict
-    decoding cannot use, a sentence keeps at most :func:`max_pairs` (an untrained model's
-    flood; a warning says how many sentences were cut)."""
-    model.eval()
-    with torch.inference_mode():  # not a decorator: the warning below must name the caller's line
-        out, flooded = _predict_batches(model, encoded, relations, batch_size, threshold)
-    if flooded:
-        warnings.warn(f"{flooded} of {len(encoded)} sentences had more than max_pairs(n) = max(100, 10·n) pairs "
-                      f"above the threshold {threshold} outside the decoded entities (an untrained or diverged "
-                      "model?); each kept its highest-scoring ones (strict results are unaffected)",
-                      RuntimeWarning, stacklevel=2)
-    return out
-
-
-def _predict_batches(model: RIN, encoded: Sequence[batching.Encoded], relations: Sequence[str],
-                     batch_size: int, threshold: float) -> tuple[list[Prediction], int]:
-    device = next(model.parameters()).device
-    cut = math.log(threshold / (1 - threshold))  # σ(x) ≥ t  ⇔  x ≥ logit(t)
-    out: list[Prediction | None] = [None] * len(encoded)
-    flooded = 0
-    for batch in batching.batches(encoded, batch_size, shuffle=False):
-        b = batch.to(device)
-        res = model(b.words, b.pos, b.lengths, b.mask)
-        tags = res.tag_logits.argmax(-1).cpu()
-        pair_real = (b.mask.unsqueeze(2) & b.mask.unsqueeze(1)).unsqueeze(-1)
-        hits = ((res.rel_logits >= cut) & pair_real).nonzero()
-        hits, logits, over = _cap_hits(hits.cpu(), res.rel_logits[tuple(hits.t())].float().cpu(), batch.lengths.cpu(),
-                                       tags)
-        flooded += over
-        scores = torch.sigmoid(logits)
-        per_sentence: list[list] = [[] for _ in batch.index]
-        for (k, i, j, t), s in zip(hits.tolist(), scores.tolist()):
-            per_sentence[k].append((i, j, relations[t], s))
-        for k, idx in enumerate(batch.index):
-            n = int(batch.lengths[k])
-            out[idx] = Prediction([TAGS[t] for t in tags[k, :n].tolist()], per_sentence[k], threshold)
-    return out, flooded  # type: ignore[return-value]
-
-
-def write_predictions(path: Path, sentences: Sequence[Sentence], preds: Sequence[Prediction]) -> None:
-    """One JSON line per sentence: sid, predicted tags and scored pairs (≥ threshold)."""
-    lines = [json.dumps({"sid": s.sid, "tags": p.tags, "pairs": [list(x) for x in p.pairs]})
-             for s, p in zip(sentences, preds)]
-    atomic_write_text(path, "\n".join(lines) + "\n")
-
-
-def read_predictions(path: Path, threshold: float = 0.5) -> tuple[list[str], list[Prediction]]:
-    """Inverse of :func:`write_predictions`: (sids, predictions)."""
-    sids, preds = [], []
-    for line in Path(path).read_text().splitlines():
-        if line.strip():
-            d = json.loads(line)
-            sids.append(d["sid"])
-            preds.append(Prediction(d["tags"], [tuple(x) for x in d["pairs"]], threshold))
-    return sids, preds
 
 
 @dataclass
@@ -227,9 +125,11 @@ def _metrics_dict(res: dict) -> dict:
     return {proto: prf.to_dict() for proto, prf in res.items()}
 
 
-class _Member:
-    """One run directory a training trajectory serves: its config, data, metadata and its own
-    model selection (best dev epoch, patience counter, history)."""
+class _Twin:
+    """One run directory of a twin group (:func:`twin_key`): the primary run that owns the
+    training and its checkpoint, or one of the twins trained in the same loop. Each keeps its
+    config, data, metadata and its own model selection (best dev epoch, patience counter,
+    history), because twins share the network, never the choice of epoch."""
 
     def __init__(self, cfg: RunConfig, out: Path, prep: Prepared, state: dict | None = None) -> None:
         self.cfg, self.out, self.prep = cfg, out, prep
@@ -243,7 +143,7 @@ class _Member:
         return s["epoch"] < c.epochs and not (c.patience and s["bad_epochs"] >= c.patience)
 
     def record(self, row: dict, model: RIN) -> None:
-        """Add an epoch's dev row; save the model when it is this member's best so far."""
+        """Add an epoch's dev row; save the model when it is this run's best so far."""
         self.state["history"].append(row)
         self.state["epoch"] = row["epoch"]
         if row["dev_F1"] > self.state["best_f1"]:
@@ -256,7 +156,7 @@ class _Member:
 
 
 class SealedTestCurve:
-    """The sealed per-epoch test scores of the runs a training serves.
+    """The sealed per-epoch test scores of the runs of a twin group.
 
     Sealed: this object only writes. Its rows live in ``test_curve.csv`` and in the checkpoint
     (so a resumed run keeps its curve whole), never in the state that selection and early
@@ -264,33 +164,33 @@ class SealedTestCurve:
 
     COLUMNS = ("epoch", "test_P", "test_R", "test_F1", "test_F1_paper")
 
-    def __init__(self, members: Sequence[_Member], saved: dict[str, list[dict]]) -> None:
-        self.members = [m for m in members if m.cfg.writes_test_curve]
-        self.rows = {m.cfg.key(): list(saved.get(m.cfg.key(), [])) for m in self.members}
+    def __init__(self, group: Sequence[_Twin], saved: dict[str, list[dict]]) -> None:
+        self.group = [t for t in group if t.cfg.writes_test_curve]
+        self.rows = {t.cfg.key(): list(saved.get(t.cfg.key(), [])) for t in self.group}
         self._test: list[tuple[list[Sentence], list[batching.Encoded]]] = []
 
     def _data(self) -> list[tuple[list[Sentence], list[batching.Encoded]]]:
         if not self._test:  # loaded on the first epoch that scores test, once per training
-            for m in self.members:
-                sents = m.prep.load_test() or []  # a user's folder may have no test split: no rows
-                self._test.append((sents, encode(sents, m.prep.words, m.prep.pos, m.prep.relations)))
+            for t in self.group:
+                sents = t.prep.load_test() or []  # a user's folder may have no test split: no rows
+                self._test.append((sents, encode(sents, t.prep.words, t.prep.pos, t.prep.relations)))
         return self._test
 
-    def score(self, model: RIN, epoch: int, live: Sequence[_Member]) -> None:
-        """Score the members still selecting at this epoch on test; append and write their rows."""
+    def score(self, model: RIN, epoch: int, live: Sequence[_Twin]) -> None:
+        """Score the runs still selecting at this epoch on test; append and write their rows."""
         preds: dict[int, list[Prediction]] = {}  # one prediction pass per distinct test set
-        for m, (sents, enc) in zip(self.members, self._data() if self.members else []):
-            if m not in live or not sents:
+        for t, (sents, enc) in zip(self.group, self._data() if self.group else []):
+            if t not in live or not sents:
                 continue
-            group = next(id(e) for _, e in self._test if _same_encoding(e, enc))
-            if group not in preds:
-                preds[group] = predict(model, enc, m.prep.relations, threshold=m.cfg.threshold)
-            res = evaluate(sents, preds[group], m.cfg.task)
-            rows = [r for r in self.rows[m.cfg.key()] if r["epoch"] < epoch]
+            test_set = next(id(e) for _, e in self._test if _same_encoding(e, enc))
+            if test_set not in preds:
+                preds[test_set] = predict(model, enc, t.prep.relations, threshold=t.cfg.threshold)
+            res = evaluate(sents, preds[test_set], t.cfg.task)
+            rows = [r for r in self.rows[t.cfg.key()] if r["epoch"] < epoch]
             rows.append({"epoch": epoch, "test_P": res["strict"].precision, "test_R": res["strict"].recall,
                          "test_F1": res["strict"].f1, "test_F1_paper": res["paper"].f1})
-            self.rows[m.cfg.key()] = rows
-            atomic_write_text(m.out / "test_curve.csv", pd.DataFrame(rows, columns=self.COLUMNS).to_csv(index=False))
+            self.rows[t.cfg.key()] = rows
+            atomic_write_text(t.out / "test_curve.csv", pd.DataFrame(rows, columns=self.COLUMNS).to_csv(index=False))
 
 
 def twin_key(cfg: RunConfig) -> str:
@@ -301,8 +201,8 @@ def twin_key(cfg: RunConfig) -> str:
     return replace(cfg.resolved(), task="partial", epochs=0, patience=None).key()
 
 
-def _check_twin(primary: _Member, twin: _Member, train_enc: list[batching.Encoded]) -> None:
-    """A twin must train on exactly the primary's data, or sharing its trajectory would be wrong."""
+def _check_twin(primary: _Twin, twin: _Twin, train_enc: list[batching.Encoded]) -> None:
+    """A twin must train on exactly the primary's data, or sharing its training would be wrong."""
     if twin_key(twin.cfg) != twin_key(primary.cfg) or twin.cfg.task == primary.cfg.task:
         raise TrainingError(f"{twin.out} ({twin.cfg.task}) is not a twin of {primary.out}: their configs "
                             "differ in more than the task")
@@ -330,12 +230,16 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
     simulate an interruption).
 
     ``twins``: ``(config, run dir, prepared or None)`` of runs that differ from ``cfg`` only in
-    the task and train on identical data (:func:`twin_key`; checked). They ride on this
-    training: each is scored on its own dev protocol every epoch, selects its own epoch, has
-    its own patience, and gets its own finished run directory, exactly what training it alone
-    gives; the shared loop runs until every member has stopped. Their selection state lives in
+    the task and train on identical data (:func:`twin_key`; checked). They train in this
+    loop: each is scored on its own dev protocol every epoch, selects its own epoch, has its
+    own patience, and gets its own finished run directory, exactly what training it alone
+    gives; the shared loop runs until every twin has stopped. Their selection state lives in
     this run's checkpoint; a twin that is not in a resumed checkpoint is left untouched (it
     trains on its own later).
+
+    The steps keep one order of RNG use (the seed, the model's initialisation, on resume the
+    saved RNG state, then each epoch's dropout), so a repeated or resumed run reproduces an
+    uninterrupted one bit for bit.
     """
     cfg = cfg.resolved()
     out = Path(out_dir or cfg.out_dir or "results/runs/adhoc")
@@ -346,130 +250,197 @@ def train(cfg: RunConfig, out_dir: str | Path | None = None, *, resume: bool = T
     set_seed(cfg.seed)
     prep = prepared or prepare(cfg)
     train_enc = encode(prep.train, prep.words, prep.pos, prep.relations)
+    model, opt = _new_model(cfg, prep, device)
+    previous = RunConfig.load(out / "config.yaml") if (out / "config.yaml").exists() else None
+    group = _twin_group(_Twin(cfg, out, prep), twins, train_enc)
+    trained = 0  # epochs the network has been trained (a twin may have stopped selecting earlier)
+    curves: dict[str, list[dict]] = {}
+    ckpt_path = out / "checkpoint.pt"
+    if resume and ckpt_path.exists():
+        group, trained, curves = _resume(ckpt_path, previous, group, model, opt, device)
+    elif not resume:
+        for t in group:
+            for stale in ("metrics.json", "model.safetensors"):
+                (t.out / stale).unlink(missing_ok=True)
+    _record_session(group, device, trained)
+    dev_enc, dev_pass = _dev_passes(group)
 
+    test_curve = SealedTestCurve(group, curves)
+    t_start = time.time()
+    epochs = max(t.cfg.epochs for t in group)
+    for epoch in range(trained + 1, epochs + 1):
+        live = [(t, dev_enc[k], dev_pass[k]) for k, t in enumerate(group) if t.active()]
+        if not live:
+            break
+        t0 = time.time()
+        losses = _run_epoch(model, opt, train_enc, cfg, device, epoch, epochs)
+        _score_dev(model, live, epoch, losses, t0, train_time=time.time() - t0)
+        test_curve.score(model, epoch, [t for t, _, _ in live])  # after selection: it cannot inform it
+        save_checkpoint(ckpt_path, _checkpoint(cfg, model, opt, device, group, epoch, test_curve))
+        _after_epoch(group[0], epoch, cfg.progress, on_epoch)
+
+    wall = time.time() - t_start
+    dirs = [str(t.out) for t in group]
+    for t in group[1:]:
+        finish(t.cfg, t.out, t.prep, t.meta, t.state, device, wall, shared_with=[d for d in dirs if d != str(t.out)])
+    return finish(cfg, out, prep, group[0].meta, group[0].state, device, wall, shared_with=dirs[1:])
+
+
+def _new_model(cfg: RunConfig, prep: Prepared, device: torch.device) -> tuple[RIN, torch.optim.Optimizer]:
+    """The freshly initialised network (it draws from the seeded RNG, so it must be built right
+    after :func:`set_seed` and the data) with its word vectors, and its optimiser."""
     model = build_model(cfg, len(prep.words), len(prep.pos), len(prep.relations))
     model.set_word_vectors(torch.from_numpy(prep.vectors).float(), trainable=cfg.finetune_words)
     model.to(device)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-    previous = RunConfig.load(out / "config.yaml") if (out / "config.yaml").exists() else None
-    use_amp = cfg.amp and device.type == "cuda"
+    return model, opt
 
-    primary = _Member(cfg, out, prep)
-    members = [primary] + [_Member(t_cfg.resolved(), Path(t_out), t_prep or prepare(t_cfg))
-                           for t_cfg, t_out, t_prep in twins]
-    for twin in members[1:]:
+
+def _twin_group(primary: _Twin, twins: Sequence[tuple[RunConfig, Path, Prepared | None]],
+                train_enc: list[batching.Encoded]) -> list[_Twin]:
+    """``[primary, *twins]``, each twin checked to train on exactly the primary's data (a
+    refused twin raises before anything is written)."""
+    group = [primary] + [_Twin(t_cfg.resolved(), Path(t_out), t_prep or prepare(t_cfg))
+                         for t_cfg, t_out, t_prep in twins]
+    for twin in group[1:]:
         _check_twin(primary, twin, train_enc)
-    trained = 0  # epochs the network has been trained (a member may have stopped selecting earlier)
-    curves: dict[str, list[dict]] = {}
-    ckpt_path = out / "checkpoint.pt"
-    if resume and ckpt_path.exists():
-        ck = load_checkpoint(ckpt_path)
-        # the checkpoint's trajectory: stored since rinlib 0.1; older ones via the config that wrote them
-        trajectory = ck.get("trajectory_key") or (
-            previous.trajectory_key() if previous is not None and previous.key() == ck["key"] else None)
-        if ck["key"] != cfg.key() and trajectory != cfg.trajectory_key():
-            raise TrainingError(f"{ckpt_path} belongs to config {ck['key']}, not {cfg.key()}; "
-                                "use another --out, or --restart to train from scratch")
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        torch.set_rng_state(ck["rng_cpu"])
-        if device.type == "cuda" and "rng_cuda" in ck:
-            torch.cuda.set_rng_state(ck["rng_cuda"])
-        primary.state = json.loads(ck["state"])
-        trained = int(ck.get("trained_epochs", primary.state["epoch"]))
-        if trained > cfg.epochs:
-            raise TrainingError(f"{ckpt_path} is at epoch {trained}, past this config's {cfg.epochs} epochs")
-        saved = json.loads(ck.get("twins", "{}"))
-        for twin in members[1:]:
-            twin.state = saved.get(twin.cfg.key())
-            if twin.state is None and cfg.progress:
-                print(f"{twin.out}: not part of this run's checkpoint; it is left to train on its own")
-        members = [m for m in members if m.state is not None]
-        curves = json.loads(ck.get("test_curves", "{}"))
-        if trained > primary.state["epoch"] and primary.active():
-            raise TrainingError(f"{ckpt_path}: the network was trained to epoch {trained} for a twin, past this "
-                                f"run's last epoch {primary.state['epoch']}; its schedule cannot be extended")
-    elif not resume:
-        for m in members:
-            for stale in ("metrics.json", "model.safetensors"):
-                (m.out / stale).unlink(missing_ok=True)
-    # the code and the machine that train from here on: a resumed run may span several, and its epoch
-    # times mean something only per machine
+    return group
+
+
+def _resume(ckpt_path: Path, previous: RunConfig | None, group: list[_Twin], model: RIN,
+            opt: torch.optim.Optimizer, device: torch.device) -> tuple[list[_Twin], int, dict[str, list[dict]]]:
+    """Load the checkpoint's weights, optimiser and RNG state and every run's selection state,
+    so training continues exactly where it stopped. Returns the runs it continues (a twin the
+    checkpoint does not hold is dropped: it trains on its own later), the epochs the network
+    has been trained and the sealed test curves so far.
+
+    Refuses a checkpoint of another trajectory (:meth:`RunConfig.trajectory_key`: same config
+    but the schedule), one past this config's epochs, and one trained past this run's last
+    epoch for a twin while this run still selects (that schedule cannot be extended)."""
+    cfg, primary = group[0].cfg, group[0]
+    ck = load_checkpoint(ckpt_path)
+    # the checkpoint's trajectory: stored since rinlib 0.1; older ones via the config that wrote them
+    trajectory = ck.get("trajectory_key") or (
+        previous.trajectory_key() if previous is not None and previous.key() == ck["key"] else None)
+    if ck["key"] != cfg.key() and trajectory != cfg.trajectory_key():
+        raise TrainingError(f"{ckpt_path} belongs to config {ck['key']}, not {cfg.key()}; "
+                            "use another --out, or --restart to train from scratch")
+    model.load_state_dict(ck["model"])
+    opt.load_state_dict(ck["optimizer"])
+    torch.set_rng_state(ck["rng_cpu"])
+    if device.type == "cuda" and "rng_cuda" in ck:
+        torch.cuda.set_rng_state(ck["rng_cuda"])
+    primary.state = json.loads(ck["state"])
+    trained = int(ck.get("trained_epochs", primary.state["epoch"]))
+    if trained > cfg.epochs:
+        raise TrainingError(f"{ckpt_path} is at epoch {trained}, past this config's {cfg.epochs} epochs")
+    saved = json.loads(ck.get("twins", "{}"))
+    for twin in group[1:]:
+        twin.state = saved.get(twin.cfg.key())
+        if twin.state is None and cfg.progress:
+            print(f"{twin.out}: not part of this run's checkpoint; it is left to train on its own")
+    group = [t for t in group if t.state is not None]
+    curves = json.loads(ck.get("test_curves", "{}"))
+    if trained > primary.state["epoch"] and primary.active():
+        raise TrainingError(f"{ckpt_path}: the network was trained to epoch {trained} for a twin, past this "
+                            f"run's last epoch {primary.state['epoch']}; its schedule cannot be extended")
+    return group, trained, curves
+
+
+def _record_session(group: Sequence[_Twin], device: torch.device, trained: int) -> None:
+    """Write each run's config and note the code and the machine that train from here on: a
+    resumed run may span several, and its epoch times mean something only per machine."""
     session = {"commit": provenance.git_commit(), "device_name": provenance.device_name(device)}
-    for m in members:
-        m.cfg.save(m.out / "config.yaml")
-        sessions = m.state.setdefault("trained_by", [])
+    for t in group:
+        t.cfg.save(t.out / "config.yaml")
+        sessions = t.state.setdefault("trained_by", [])
         if not sessions or {k: sessions[-1].get(k) for k in session} != session:
             sessions.append({**session, "from_epoch": trained + 1})
-    dev_enc = [encode(m.prep.dev, m.prep.words, m.prep.pos, m.prep.relations) for m in members]
-    # members whose dev sets hold the same sentences share one prediction pass per epoch
-    dev_group = [next(g for g in range(k + 1) if _same_encoding(dev_enc[g], dev_enc[k])) for k in range(len(members))]
 
-    test_curve = SealedTestCurve(members, curves)
-    t_start = time.time()
-    epochs = max(m.cfg.epochs for m in members)
-    for epoch in range(trained + 1, epochs + 1):
-        live = [(m, dev_enc[k], dev_group[k]) for k, m in enumerate(members) if m.active()]
-        if not live:
-            break
-        model.train()
-        t0 = time.time()
-        sums = np.zeros(3)
-        steps = 0
-        bar = tqdm(batching.batches(train_enc, cfg.batch_size, shuffle=True, seed=cfg.seed, epoch=epoch),
-                   total=math.ceil(len(train_enc) / cfg.batch_size), desc=f"epoch {epoch}/{epochs}",
-                   disable=not cfg.progress, leave=False)
-        for batch in bar:
-            b = batch.to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                loss_e, loss_r = model.loss(b.words, b.pos, b.lengths, b.mask, b.tags, b.rel_index)
-            loss = loss_e + loss_r
-            if not torch.isfinite(loss):
-                raise TrainingError(
-                    f"non-finite loss {loss.item()} (entity {loss_e.item()}, relation {loss_r.item()}) at "
-                    f"epoch {epoch}, step {steps + 1}, sentences {batch.index[:5]}…; run stopped. "
-                    f"Try a lower lr (now {cfg.lr}) or check the data.")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
-            opt.step()
-            sums += (loss.item(), loss_e.item(), loss_r.item())
-            steps += 1
-            bar.set_postfix(loss=f"{sums[0] / steps:.3f}")
-        train_time = time.time() - t0
-        done: dict[int, list[Prediction]] = {}  # dev predictions per dev group
-        for m, enc, group in live:
-            if group not in done:
-                done[group] = predict(model, enc, m.prep.relations, threshold=m.cfg.threshold)
-            preds = done[group]
-            dev_res = evaluate(m.prep.dev, preds, m.cfg.task)
-            row = {"epoch": epoch, "loss": sums[0] / max(steps, 1), "loss_entity": sums[1] / max(steps, 1),
-                   "loss_relation": sums[2] / max(steps, 1), "dev_P": dev_res["strict"].precision,
-                   "dev_R": dev_res["strict"].recall, "dev_F1": dev_res["strict"].f1,
-                   "dev_F1_paper": dev_res["paper"].f1, "train_time_s": train_time,
-                   "epoch_time_s": time.time() - t0}
-            m.record(row, model)
-        test_curve.score(model, epoch, [m for m, _, _ in live])  # after selection: it cannot inform it
-        ck = {"key": cfg.key(), "trajectory_key": cfg.trajectory_key(), "model": model.state_dict(),
-              "optimizer": opt.state_dict(), "rng_cpu": torch.get_rng_state(), "state": json.dumps(primary.state),
-              "trained_epochs": epoch, "twins": json.dumps({m.cfg.key(): m.state for m in members[1:]}),
-              "test_curves": json.dumps(test_curve.rows)}
-        if device.type == "cuda":
-            ck["rng_cuda"] = torch.cuda.get_rng_state()
-        save_checkpoint(ckpt_path, ck)
-        row = primary.state["history"][-1] if primary.state["history"] else {}
-        if row.get("epoch") == epoch:  # the primary selected this epoch (else only twins did)
-            if cfg.progress:
-                print(f"epoch {epoch}: loss {row['loss']:.3f}  dev P/R/F1 {row['dev_P']:.3f}/"
-                      f"{row['dev_R']:.3f}/{row['dev_F1']:.3f}  ({row['epoch_time_s']:.1f}s)", flush=True)
-            if on_epoch is not None:  # after the checkpoint: an exception here loses no epoch
-                on_epoch(row)
 
-    wall = time.time() - t_start
-    dirs = [str(m.out) for m in members]
-    for m in members[1:]:
-        finish(m.cfg, m.out, m.prep, m.meta, m.state, device, wall, shared_with=[d for d in dirs if d != str(m.out)])
-    return finish(cfg, out, prep, primary.meta, primary.state, device, wall, shared_with=dirs[1:])
+def _dev_passes(group: Sequence[_Twin]) -> tuple[list[list[batching.Encoded]], list[int]]:
+    """Each run's encoded dev set, and for each the index of the first run with the same dev
+    sentences: runs whose dev sets are the same share one prediction pass per epoch."""
+    dev_enc = [encode(t.prep.dev, t.prep.words, t.prep.pos, t.prep.relations) for t in group]
+    return dev_enc, [next(g for g in range(k + 1) if _same_encoding(dev_enc[g], dev_enc[k]))
+                     for k in range(len(group))]
+
+
+def _run_epoch(model: RIN, opt: torch.optim.Optimizer, train_enc: list[batching.Encoded], cfg: RunConfig,
+               device: torch.device, epoch: int, epochs: int) -> dict[str, float]:
+    """One pass over the training data in this epoch's seeded order; returns the mean losses
+    (total, entity, relation). A non-finite loss stops the run before the optimiser step, so no
+    checkpoint ever holds a diverged network."""
+    model.train()
+    sums = np.zeros(3)
+    steps = 0
+    use_amp = cfg.amp and device.type == "cuda"
+    bar = tqdm(batching.batches(train_enc, cfg.batch_size, shuffle=True, seed=cfg.seed, epoch=epoch),
+               total=math.ceil(len(train_enc) / cfg.batch_size), desc=f"epoch {epoch}/{epochs}",
+               disable=not cfg.progress, leave=False)
+    for batch in bar:
+        b = batch.to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+            loss_e, loss_r = model.loss(b.words, b.pos, b.lengths, b.mask, b.tags, b.rel_index)
+        loss = loss_e + loss_r
+        if not torch.isfinite(loss):
+            raise TrainingError(
+                f"non-finite loss {loss.item()} (entity {loss_e.item()}, relation {loss_r.item()}) at "
+                f"epoch {epoch}, step {steps + 1}, sentences {batch.index[:5]}…; run stopped. "
+                f"Try a lower lr (now {cfg.lr}) or check the data.")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
+        opt.step()
+        sums += (loss.item(), loss_e.item(), loss_r.item())
+        steps += 1
+        bar.set_postfix(loss=f"{sums[0] / steps:.3f}")
+    return {"loss": sums[0] / max(steps, 1), "loss_entity": sums[1] / max(steps, 1),
+            "loss_relation": sums[2] / max(steps, 1)}
+
+
+def _score_dev(model: RIN, live: Sequence[tuple[_Twin, list[batching.Encoded], int]], epoch: int,
+               losses: dict[str, float], t0: float, train_time: float) -> None:
+    """Score every run still selecting on its own dev protocol and let it select (each run's
+    ``record``). Runs with the same dev sentences share one prediction pass (``live`` holds
+    each run's encoded dev set and the index of its pass)."""
+    done: dict[int, list[Prediction]] = {}  # dev predictions per dev pass
+    for t, enc, dev_pass in live:
+        if dev_pass not in done:
+            done[dev_pass] = predict(model, enc, t.prep.relations, threshold=t.cfg.threshold)
+        dev_res = evaluate(t.prep.dev, done[dev_pass], t.cfg.task)
+        row = {"epoch": epoch, **losses, "dev_P": dev_res["strict"].precision,
+               "dev_R": dev_res["strict"].recall, "dev_F1": dev_res["strict"].f1,
+               "dev_F1_paper": dev_res["paper"].f1, "train_time_s": train_time,
+               "epoch_time_s": time.time() - t0}
+        t.record(row, model)
+
+
+def _checkpoint(cfg: RunConfig, model: RIN, opt: torch.optim.Optimizer, device: torch.device,
+                group: Sequence[_Twin], epoch: int, test_curve: SealedTestCurve) -> dict:
+    """Everything :func:`_resume` needs to continue after ``epoch`` as if never stopped: the
+    trajectory (to refuse another config's checkpoint), weights, optimiser, RNG state, every
+    run's selection state and the sealed test curves (strings: ``weights_only`` loading)."""
+    ck = {"key": cfg.key(), "trajectory_key": cfg.trajectory_key(), "model": model.state_dict(),
+          "optimizer": opt.state_dict(), "rng_cpu": torch.get_rng_state(), "state": json.dumps(group[0].state),
+          "trained_epochs": epoch, "twins": json.dumps({t.cfg.key(): t.state for t in group[1:]}),
+          "test_curves": json.dumps(test_curve.rows)}
+    if device.type == "cuda":
+        ck["rng_cuda"] = torch.cuda.get_rng_state()
+    return ck
+
+
+def _after_epoch(primary: _Twin, epoch: int, progress: bool, on_epoch: Callable[[dict], None] | None) -> None:
+    """Print and hand on this run's row when this run selected at ``epoch`` (else only twins
+    did). Called after the checkpoint is saved, so an exception in ``on_epoch`` loses no epoch."""
+    row = primary.state["history"][-1] if primary.state["history"] else {}
+    if row.get("epoch") != epoch:
+        return
+    if progress:
+        print(f"epoch {epoch}: loss {row['loss']:.3f}  dev P/R/F1 {row['dev_P']:.3f}/"
+              f"{row['dev_R']:.3f}/{row['dev_F1']:.3f}  ({row['epoch_time_s']:.1f}s)", flush=True)
+    if on_epoch is not None:
+        on_epoch(row)
 
 
 def _same_encoding(a: Sequence[batching.Encoded], b: Sequence[batching.Encoded],
@@ -486,8 +457,6 @@ def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, d
 
     ``shared_with``: run directories whose training this run shared (:func:`train`, ``twins``);
     recorded so a reader knows the runs are one trajectory, not independent samples."""
-    from rinlib.checkpoint import load_model
-
     model, _ = load_model(out / "model.safetensors", device=device)
     test = prep.load_test()
     results = {}

@@ -28,7 +28,8 @@ from rinlib.inference import chunk_spans, extract, load, ship, tokenize, train_c
 from rinlib.metrics import triples_strict  # noqa: E402
 from rinlib.model import build_model  # noqa: E402
 from rinlib.records import Sentence  # noqa: E402
-from rinlib.training import encode, predict, train  # noqa: E402
+from rinlib.predict import encode, predict  # noqa: E402
+from rinlib.training import train  # noqa: E402
 
 FIX = Path(__file__).parent / "fixtures" / "inference"
 REPO = Path(__file__).resolve().parents[1]

@@ -12,7 +12,8 @@ import torch
 from _tiny import sentences, tiny_config, tiny_prepared
 from rinlib import batching
 from rinlib.checkpoint import CheckpointError, load_checkpoint, load_model
-from rinlib.training import TrainingError, encode, predict, read_predictions, train
+from rinlib.predict import encode, predict, read_predictions
+from rinlib.training import TrainingError, train
 
 
 def test_tiny_model_overfits_twenty_sentences(tmp_path):
@@ -163,9 +164,9 @@ def test_an_untrained_models_pair_flood_is_capped_with_a_warning():
     """Every pair above the threshold (bias +5): predict warns and keeps, per sentence, every
     pair between decoded anchors (strict decoding is unchanged) plus the max_pairs(n)
     best of the others, in (i, j, t) order, instead of n·n·R pairs."""
-    from rinlib.metrics import TAGS, anchor_mask, triples_strict
+    from rinlib.metrics import TAGS, triples_strict
     from rinlib.model import build_model
-    from rinlib.training import max_pairs
+    from rinlib.predict import anchor_mask, max_pairs
 
     cfg = tiny_config()
     prep = tiny_prepared(cfg)
