@@ -7,8 +7,8 @@ layer with the kit's ``strict`` protocol (``decode_bioes`` on the argmax tags + 
 probability ≥ threshold → :func:`rinlib.metrics.triples_strict`) and counts, over a test set,
 which gold triples each transition k→k+1 fixes (wrong → right) or breaks (right → wrong).
 
-Decoding is the same code path as :func:`rinlib.training.predict` (a
-:class:`rinlib.metrics.Prediction` per layer), so the last layer's triples are the model's
+Decoding is the same code path as :func:`rinlib.predict.predict` (a
+:class:`rinlib.metrics.Prediction` per layer, :func:`rinlib.predict.predict_layer`), so the last layer's triples are the model's
 ordinary predictions (tested). Figures live in :mod:`rinlib.plotting_explorer`.
 """
 
@@ -22,15 +22,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rinlib import batching
+from rinlib import batching, inference, profiles, sweep
 from rinlib.checkpoint import load_model
 from rinlib.config import RunConfig
+from rinlib.data import tag_pos, to_bioes
 from rinlib.inference import MODELS
-from rinlib.metrics import TAGS, Prediction, anchor_mask, decode_bioes, match_key, prf
+from rinlib.metrics import Prediction, decode_bioes, match_key, prf
 from rinlib.model import RIN
+from rinlib.predict import encode, predict_layer
+from rinlib.provenance import git_commit
 from rinlib.records import Sentence, Span, Triple, anchor
 from rinlib.runs import RESULTS, results_root
-from rinlib.training import encode
 
 MODELS_DIR = MODELS
 """Shipped models (:mod:`rinlib.inference`'s folder): ``models/<dataset>-<task>.safetensors``."""
@@ -87,20 +89,12 @@ def _layers(model: RIN, meta: dict[str, Any], sentences: Sequence[Sentence], bat
         res = model(b.words, b.pos, b.lengths, b.mask, return_layers=True)
         per_sentence: list[list[Layer]] = [[] for _ in batch.index]
         for k, (tag_p, rel_p) in enumerate(res.layers):
-            tags = tag_p.argmax(-1).cpu()
-            anchors = anchor_mask(tags, batch.lengths).to(device)
-            keep = (rel_p >= thr) & (anchors[:, :, None] & anchors[:, None, :]).unsqueeze(-1)
-            hits = keep.nonzero()
-            scores = rel_p[tuple(hits.t())].float().cpu().tolist()
-            pairs: list[list] = [[] for _ in batch.index]
-            for (s, i, j, t), p in zip(hits.cpu().tolist(), scores):
-                pairs[s].append((i, j, relations[t], p))
+            preds = predict_layer(tag_p, rel_p, batch.lengths, relations, thr)
             tag_np = tag_p.float().cpu().numpy()
             rel_np = rel_p.float().cpu().numpy() if dense else None
             for s in range(len(batch.index)):
                 n = int(batch.lengths[s])
-                pred = Prediction([TAGS[t] for t in tags[s, :n].tolist()], pairs[s], thr)
-                per_sentence[s].append(Layer(k, tag_np[s, :n], None if rel_np is None else rel_np[s, :n, :n], pred))
+                per_sentence[s].append(Layer(k, tag_np[s, :n], None if rel_np is None else rel_np[s, :n, :n], preds[s]))
         for s, idx in enumerate(batch.index):
             out[idx] = per_sentence[s]
     return out  # type: ignore[return-value]
@@ -125,11 +119,6 @@ def layer_triples(model: RIN, meta: dict[str, Any], sentences: Sequence[Sentence
 def tokenize(text: str, meta: dict[str, Any]) -> list[str]:
     """Raw text → tokens with :func:`rinlib.inference.tokenize` in the style of the model's
     training data, so the explorer never tokenises differently from extraction."""
-    try:
-        from rinlib import inference
-    except ImportError:
-        raise ExplorerError("raw text needs rinlib.inference's tokenizer, which is not available; "
-                            "pass the sentence as a list of tokens instead") from None
     config = RunConfig.from_dict(meta["config"])
     style = inference.Extractor(None, meta, config, Path("<explorer>")).style  # type: ignore[arg-type]
     return inference.tokenize(text, style)
@@ -143,8 +132,6 @@ def as_sentence(item: Sentence | Sequence[str] | str, meta: dict[str, Any]) -> S
     tokens = tokenize(item, meta) if isinstance(item, str) else [str(t) for t in item]
     if not tokens:
         raise ExplorerError("the sentence is empty: give at least one token")
-    from rinlib.data import tag_pos
-
     return Sentence("input", tokens, [], pos=tag_pos(tokens))
 
 
@@ -191,8 +178,6 @@ class LayerView:
         """One row per token: the argmax tag and its probability at every layer (and the gold tag)."""
         df = pd.DataFrame({"token": self.sentence.tokens})
         if self.gold or self.sentence.entities:
-            from rinlib.data import to_bioes
-
             df["gold"] = to_bioes(len(self.sentence.tokens), list(self.sentence.entities))
         for layer in self.layers:
             df[f"tag L{layer.k}"] = layer.tags
@@ -325,8 +310,6 @@ class ExplorerModel:
 
     def provenance(self) -> dict[str, Any]:
         """The fields every explorer table/figure carries."""
-        from rinlib.provenance import git_commit
-
         c = self.meta["config"]
         profile = c.get("profile", "?")
         label = _profile_label(profile)
@@ -345,11 +328,9 @@ class ExplorerModel:
 
 def _profile_label(profile: str) -> str:
     """The profile's own label (says REDUCED / SMOKE TEST); unknown profiles are REDUCED too."""
-    from rinlib.profiles import ProfileError, settings
-
     try:
-        return settings(profile).label
-    except ProfileError:
+        return profiles.settings(profile).label
+    except profiles.ProfileError:
         return f"REDUCED ({profile} profile)"
 
 
@@ -373,8 +354,6 @@ def _finished_full_run(dataset: str, task: str, runs_root: Path) -> Path | None:
 def _profile_run(dataset: str, task: str, profile: str) -> Path:
     """The profile's Table 1 RIN run of (dataset, task), lowest seed; the sweep reuses it when
     finished and trains (or resumes) it otherwise."""
-    from rinlib import profiles, sweep
-
     configs = [c for c in profiles.experiment_configs("table1", profile, dataset=dataset)
                if c.task == task and c.variant == "rin"]
     if not configs:
@@ -426,8 +405,10 @@ def with_provenance(df: pd.DataFrame, models: dict[str, ExplorerModel]) -> pd.Da
     return df.join(prov, on="task")
 
 
-def study_tables(studies: dict[str, LayerStudy], models: dict[str, ExplorerModel]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All tasks' transitions and per-layer scores, each row with its model's provenance."""
+def study_tables(studies: dict[str, LayerStudy]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All tasks' transitions and per-layer scores. The models' provenance is shown once
+    (:func:`sources_table`) and added to each row only in the saved CSVs (:func:`with_provenance`),
+    so the displayed tables stay narrow."""
     transitions = pd.concat([s.transitions for s in studies.values()], ignore_index=True)
     scores = pd.concat([s.scores for s in studies.values()], ignore_index=True)
-    return with_provenance(transitions, models), with_provenance(scores, models)
+    return transitions, scores

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from IPython.display import Markdown
 from matplotlib.patches import Rectangle
 
 from rinlib.explorer import ExplorerError, LayerView, as_sentence, layer_view, tokenize
@@ -61,19 +62,22 @@ def plot_tag_layers(view: LayerView, caption: str = "") -> Figure:
     return fig
 
 
-def plot_layer_heatmaps(view: LayerView, relation: str | None = None, caption: str = "") -> Figure:
+def plot_layer_heatmaps(view: LayerView, relation: str | None = None, caption: str = "",
+                        layers: Sequence[int] | None = None) -> Figure:
     """One pair-score heatmap per layer (row i = subject anchor, column j = object anchor):
-    max over relations or one ``relation``. Red tick labels: anchors of the spans decoded at
-    that layer; black boxes: that layer's strict triples; white circles: gold triples."""
+    max over relations or one ``relation``; ``layers``: only these k (default: all). Red tick
+    labels: anchors of the spans decoded at that layer; black boxes: that layer's strict triples;
+    white circles: gold triples."""
     tokens = view.sentence.tokens
-    n, L = len(tokens), len(view.layers)
+    drawn = [layer for layer in view.layers if layers is None or layer.k in layers]
+    n, L = len(tokens), len(drawn)
     ncols = min(L, 3 if n <= 25 else 2)
     nrows = -(-L // ncols)
     side = float(np.clip(0.22 * n + 1.5, 3.5, 6.5))  # wider figures are scaled down inline: unreadable labels
     fig = Figure(figsize=(side * ncols + 1.0, side * nrows + 0.8), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     gold = [t for t in view.gold if relation is None or t.rel == relation]
-    for ax, layer in zip(axes, view.layers):
+    for ax, layer in zip(axes, drawn):
         sns.heatmap(view.heatmap(layer.k, relation), ax=ax, vmin=0, vmax=1, cmap="rocket_r", square=True,
                     xticklabels=tokens, yticklabels=tokens, cbar=False)
         anchors = set(view.anchors(layer.k))
@@ -156,13 +160,14 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", 
 # --------------------------------------------------------------------------- static and interactive view
 
 def static_view(model: RIN, meta: dict[str, Any], item: Sentence | Sequence[str] | str,
-                relation: str | None = None, caption: str = "", show: Any = None) -> LayerView:
+                relation: str | None = None, caption: str = "", show: Any = None,
+                layers: Sequence[int] | None = None) -> LayerView:
     """Display entities, triples, per-layer tags, pair heatmaps and triple changes for one
     sentence, without widgets (or into a widget output: ``show``); returns the :class:`LayerView`."""
     view = layer_view(model, meta, item)
-    display(pd.DataFrame({"sentence": [" ".join(view.sentence.tokens)]}),
+    display(Markdown(f"**Sentence:** {' '.join(view.sentence.tokens)}"),  # whole, not cut like a table cell
              view.entities_table(), view.triples_table(),
-             plot_tag_layers(view, caption), plot_layer_heatmaps(view, relation, caption),
+             plot_tag_layers(view, caption), plot_layer_heatmaps(view, relation, caption, layers),
              view.triple_changes(), show=show)
     return view
 
@@ -191,6 +196,7 @@ def _text_item(text: str, meta: dict[str, Any]) -> list[str]:
 
 
 MAX_OVER_RELATIONS = "max over relations"  # the relation menu's first entry (a string: None blanks a Dropdown)
+ALL_LAYERS = "all layers"
 
 
 class ExplorerApp:
@@ -211,13 +217,18 @@ class ExplorerApp:
                                  layout=widgets.Layout(width="90%"))
         self.relation = widgets.Dropdown(options=[MAX_OVER_RELATIONS, *meta["relations"]],
                                          value=relation or MAX_OVER_RELATIONS, description="relation")
+        n_layers = int(model.cfg.K) + 1
+        self.layer = widgets.Dropdown(options=[(ALL_LAYERS, -1)] + [(f"layer {k}", k) for k in range(n_layers)],
+                                      value=-1, description="heatmaps")
         self.go = widgets.Button(description="explore", button_style="primary")
         self.out = widgets.Output()
         self.go.on_click(self.render)
         self.text.observe(self.render, names="value")
         self.relation.observe(self.render, names="value")
+        self.layer.observe(self.render, names="value")
         self.picker.observe(self._pick, names="value")
-        self.box = widgets.VBox([self.picker, widgets.HBox([self.text, self.go]), self.relation, self.out])
+        self.box = widgets.VBox([self.picker, widgets.HBox([self.text, self.go]),
+                                 widgets.HBox([self.relation, self.layer]), self.out])
 
     def _item(self) -> Sentence | list[str]:
         if self.picker.value >= 0 and self.text.value == " ".join(self.test[self.picker.value].tokens):
@@ -235,7 +246,8 @@ class ExplorerApp:
         self.out.outputs = ()
         rel = None if self.relation.value == MAX_OVER_RELATIONS else self.relation.value
         try:
-            static_view(self.model, self.meta, self._item(), rel, self.caption, show=self.out.append_display_data)
+            static_view(self.model, self.meta, self._item(), rel, self.caption, show=self.out.append_display_data,
+                        layers=None if self.layer.value < 0 else [self.layer.value])
         except ExplorerError as e:
             self.out.append_stdout(f"{e}\n")
 

@@ -15,7 +15,8 @@ from _tiny import relations, sentences, tiny_config, tiny_prepared  # noqa: E402
 from rinlib import explorer, inference, plotting_explorer  # noqa: E402
 from rinlib.checkpoint import load_model  # noqa: E402
 from rinlib.records import Triple  # noqa: E402
-from rinlib.training import encode, predict, train  # noqa: E402
+from rinlib.predict import encode, predict  # noqa: E402
+from rinlib.training import train  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -195,7 +196,8 @@ def test_widget_updates_draw_images_not_figure_reprs(tiny_run, monkeypatch):
     for change in (lambda: setattr(app.text, "value", "Alan Bean was born in Wheeler , Texas ."),
                    lambda: setattr(app.relation, "value", meta["relations"][0]),
                    lambda: setattr(app.relation, "value", plotting_explorer.MAX_OVER_RELATIONS),
-                   lambda: setattr(app.picker, "value", 3)):
+                   lambda: setattr(app.picker, "value", 3),
+                   lambda: setattr(app.layer, "value", 1)):
         app.out.outputs = ()
         change()
         assert _mimes(app.out.outputs).count("image/png") == 2
@@ -204,6 +206,8 @@ def test_widget_updates_draw_images_not_figure_reprs(tiny_run, monkeypatch):
         assert not bare
     assert app.relation.value == plotting_explorer.MAX_OVER_RELATIONS
     assert app.text.value == " ".join(test[3].tokens) and app._item() is test[3]
+    one = plotting_explorer.plot_layer_heatmaps(explorer.layer_view(model, meta, test[3]), layers=[1])
+    assert [a.get_title().split(":")[0] for a in one.axes if a.get_visible() and a.get_title()] == ["layer 1"]
 
 
 def test_find_model_falls_back_to_the_profile_run(tmp_path, tiny_run, monkeypatch):
