@@ -85,6 +85,7 @@ from rinlib import provenance
 from rinlib.checkpoint import CheckpointError, load_model
 from rinlib.config import RunConfig
 from rinlib.data import tag_pos
+from rinlib.data.readers import MAX_LEN
 from rinlib.io import atomic_write_json, sha256_file
 from rinlib.metrics import Prediction, decode_bioes, triples_strict
 from rinlib.model import RIN
@@ -96,7 +97,6 @@ from rinlib.userdata import dataset_name, is_user_config
 REPO = Path(__file__).resolve().parent.parent
 MODELS = REPO / "models"
 DEFAULT_CHECKPOINT = MODELS / "webnlg-partial.safetensors"
-MAX_LEN = 200
 """Longest chunk the model sees (the data layer drops longer training sentences)."""
 
 Text = str | Sequence[str]

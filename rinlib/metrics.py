@@ -40,11 +40,9 @@ from typing import Callable, Hashable, Iterable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from rinlib.records import Sentence, Span, Triple, anchor
+from rinlib.config import TASKS
+from rinlib.records import TAGS, Sentence, Span, Triple, anchor
 
-TAGS = ("O", "B", "I", "E", "S")
-"""Tag id order of the model (= the authors' ``constant.json`` ``bio`` map): O=0 … S=4."""
-TASKS = ("partial", "exact")
 PROTOCOLS = ("strict", "paper")
 THRESHOLD = 0.5
 CATEGORY_ROWS = ("Normal", "EPO", "SEO", "1", "2", "3", "4", ">=5")

@@ -3,7 +3,7 @@
 Shapes: B sentences, n tokens (padded), d = BiLSTM output size (100), R relations,
 d_m = hidden size of the pair MLP (100, as the authors' ``Lr``).
 
-Speed without changing the maths (issue 7):
+Speed without changing the maths:
 * the pair MLP ``W_m[h_i; h_j]`` is computed as ``W_m¹h_i + W_m²h_j`` (two n×d_m products,
   broadcast-added), never as the n×n×2d concatenation;
 * the interaction layers only need ``y^r_i = max_j σ(x_ij)``; σ is monotonic, so it is

@@ -14,7 +14,7 @@ neither is kept for the backward pass:
   them (the loss is a scalar).
 Under autocast (CUDA or CPU) both run in fp32 (TF32 matmuls where enabled): the wrappers
 cast their inputs up and switch autocast off around the kernels, and autograd casts the
-gradients back; the rest of the network runs in the autocast dtype. The maths is exactly the dense computation's (``tests/test_pairs.py`` checks values and
+gradients back; the rest of the network runs in the autocast dtype. The maths is exactly the dense computation's (``tests/test_model.py`` checks values and
 gradients against plain autograd on the naive concatenation form).
 
 Shapes: ``left = W_m¹h + b_m`` and ``right = W_m²h`` are (B, n, d_m); ``w_r`` is (R, d_m).

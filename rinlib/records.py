@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+TAGS = ("O", "B", "I", "E", "S")
+"""BIOES tags in the model's id order (= the authors' ``constant.json`` ``bio`` map): O=0 … S=4."""
+
 Span = tuple[int, int]
 """Half-open token span ``(start, end)``; ``end - 1`` is the anchor (last word)."""
 

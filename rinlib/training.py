@@ -319,7 +319,7 @@ def _resume(ckpt_path: Path, previous: RunConfig | None, group: list[_Twin], mod
     epoch for a twin while this run still selects (that schedule cannot be extended)."""
     cfg, primary = group[0].cfg, group[0]
     ck = load_checkpoint(ckpt_path)
-    # the checkpoint's trajectory: stored since rinlib 0.1; older ones via the config that wrote them
+    # a checkpoint without a stored trajectory key: take it from the config that wrote it
     trajectory = ck.get("trajectory_key") or (
         previous.trajectory_key() if previous is not None and previous.key() == ck["key"] else None)
     if ck["key"] != cfg.key() and trajectory != cfg.trajectory_key():

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from rinlib.records import Span
+from rinlib.records import TAGS, Span
 
-TAGS = ("O", "B", "I", "E", "S")
 """Tag inventory in the authors' id order (``constant.json``: O=0, B=1, I=2, E=3, S=4)."""
 
 

@@ -32,11 +32,12 @@ from rinlib.data.pos import tag_pos
 from rinlib.data.readers import (DATA_DIR, MAX_LEN, read_casrel, read_copyre_positions,
                                  read_copyre_raw, read_jointer, read_rin_authors)
 from rinlib.data.vocab import relations
+from rinlib.data.webnlg_spans import recover_webnlg_spans
+from rinlib.config import TASKS
 from rinlib.io import atomic_write_text, sha256_file
 from rinlib.records import Sentence, Span, Triple, anchor, sentence_from_dict, sentence_to_dict
 
 NAMES = ("webnlg", "webnlg-etl", "nyt", "nyt-proxy", "nyt10", "nyt11")
-TASKS = ("partial", "exact")
 # Data sets whose tasks share train data and targets (module docstring): one training serves
 # both tasks' runs (rinlib.training.train, ``twins``), which halves the WebNLG sweep.
 SHARED_TASK_DATA = frozenset({"webnlg"})
@@ -133,10 +134,6 @@ def _webnlg_full_spans(raw: Path, split: str, sents: list[Sentence], skips: Skip
                                    relations=relations("webnlg", raw), anchors=anchors, skips=skips,
                                    max_len=max_len)
         return _spans_from(sents, authors, "en_list")
-    try:
-        from rinlib.data.webnlg_spans import recover_webnlg_spans
-    except ImportError:
-        return _spans_from(sents, [], "unavailable: rinlib.data.webnlg_spans not importable")
     return recover_webnlg_spans(sents, split, raw)
 
 

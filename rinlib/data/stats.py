@@ -23,12 +23,9 @@ from rinlib.data.embeddings import load_word_vectors
 from rinlib.data.errors import DataError
 from rinlib.data.vocab import build_word_vocab
 from rinlib.io import atomic_write_text
+from rinlib.paper import MULTI_TOKEN_SHARE, TABLE2
 from rinlib.records import Sentence
 
-# Paper Table 2 (sentences per split) and §5.4 (share of multi-token entities).
-PAPER_TABLE2 = {"nyt": {"train": 56195, "dev": 5000, "test": 5000},
-                "webnlg": {"train": 5019, "dev": 500, "test": 703}}
-PAPER_MULTI_TOKEN = {"nyt": 0.30, "webnlg": 0.60}
 # Which paper row a kit data set is compared with.
 PAPER_ROW = {"webnlg": "webnlg", "webnlg-etl": "webnlg", "nyt": "nyt", "nyt-proxy": "nyt"}
 
@@ -91,8 +88,8 @@ def stats_table(data: Mapping[tuple[str, str, str], Sequence[Sentence]]) -> pd.D
         same_split = paper is not None and not (name == "nyt-proxy" and split != "test")
         rows.append({"dataset": name, "task": task, "split": split, **st,
                      **{f"n_triples_{k}": v for k, v in hist.items()},
-                     "paper_sentences": PAPER_TABLE2[paper][split] if same_split else None,
-                     "paper_multi_token_share": PAPER_MULTI_TOKEN[paper] if paper else None})
+                     "paper_sentences": TABLE2[paper][split] if same_split else None,
+                     "paper_multi_token_share": MULTI_TOKEN_SHARE[paper] if paper else None})
     return pd.DataFrame(rows)
 
 
