@@ -35,7 +35,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from rinlib.config import DATASETS, RunConfig
+from rinlib.config import DATASETS, VARIANT_LABELS, RunConfig
 from rinlib.data import build_word_vocab, dataset_info, load_dataset
 from rinlib.data.embeddings import VECTOR_STATUS, _glove_words, partial_glove_words, vector_status
 from rinlib.data.vocab import Vocab
@@ -48,8 +48,7 @@ from rinlib.records import Sentence, Span, Triple, anchor
 
 show_inline()  # figures show as images in notebooks, whatever MPLBACKEND says
 
-SYSTEMS = {"rin": "RIN", "no_interaction": "RIN w/o interaction", "no_er": "RIN w/o ER",
-           "no_rc": "RIN w/o RC", "no_pos": "RIN w/o POS"}
+SYSTEMS = VARIANT_LABELS
 CATEGORY_ORDER = ("Normal", "EPO", "SEO", "1", "2", "3", "4", ">=5")
 
 GoldLoader = Callable[[RunConfig], Sequence[Sentence]]

@@ -20,6 +20,9 @@ import yaml
 DATASETS = ("webnlg", "webnlg-etl", "nyt", "nyt-proxy", "nyt10", "nyt11")
 TASKS = ("partial", "exact")
 VARIANTS = ("rin", "no_interaction", "no_er", "no_rc", "no_pos")
+VARIANT_LABELS = {"rin": "RIN", "no_interaction": "RIN w/o interaction", "no_er": "RIN w/o ER",
+                  "no_rc": "RIN w/o RC", "no_pos": "RIN w/o POS"}
+"""How tables, figures and reports name each variant (the paper's names)."""
 # Initial word vectors (rinlib.data.embeddings): GloVe 6B 100-d cut to the 2,716 words the kit
 # ships (the default, every committed run before the option existed), the complete GloVe 6B 50-d
 # vectors (extra ``vectors``), and those 50-d vectors cut to the same 2,716 words. The two 50-d

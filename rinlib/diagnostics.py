@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from rinlib import paper
-from rinlib.config import DEFAULT_VECTORS, VECTORS
+from rinlib.config import DEFAULT_VECTORS, VARIANT_LABELS, VECTORS
 from rinlib.figures import Figure, new_figure, show_inline
 
 show_inline()
 
-SYSTEMS = {"rin": "RIN", "no_interaction": "RIN w/o interaction"}
+SYSTEMS = {v: VARIANT_LABELS[v] for v in ("rin", "no_interaction")}  # Table 1's two systems
 CURVE = "test_curve.csv"
 
 

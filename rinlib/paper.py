@@ -17,8 +17,6 @@ PAPER = "Sun et al., EMNLP 2020 (RIN)"
 DATASETS = ("nyt", "webnlg")
 MODELS = ("rin", "no_interaction")
 # Human-readable model names as the paper prints them.
-MODEL_NAMES = {"rin": "RIN", "no_interaction": "RIN w/o interaction", "no_er": "RIN w/o ER",
-               "no_rc": "RIN w/o RC", "no_pos": "RIN w/o POS"}
 
 
 @dataclass(frozen=True)

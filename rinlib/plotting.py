@@ -19,7 +19,7 @@ import pandas as pd
 
 from rinlib import paper
 from rinlib.figures import Figure, new_figure, show_inline
-from rinlib.config import RunConfig
+from rinlib.config import VARIANT_LABELS, RunConfig
 from rinlib.io import atomic_write_text, save_figure_files
 from rinlib.profiles import PROFILES, settings
 from rinlib.runs import results_root
@@ -182,7 +182,7 @@ def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     rows = []
     for ds, task, model, K in table1_cells(datasets):
         pv = {m: paper.table1_value(ds, task, model, m) for m in METRICS}
-        row = {"dataset": DATASET_NAMES.get(ds, ds), "task": task, "model": paper.MODEL_NAMES[model],
+        row = {"dataset": DATASET_NAMES.get(ds, ds), "task": task, "model": VARIANT_LABELS[model],
                "K": K, **{f"paper {m}": str(pv[m]) if pv[m] else "—" for m in METRICS}}
         if ds == "nyt-proxy":
             row["model"] += " [PROXY]"
@@ -204,7 +204,7 @@ def table5(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     rows = []
     for ds, task, model, K in table5_cells(datasets):
         pv = paper.TABLE5[(ds, model)]
-        row = {"dataset": DATASET_NAMES.get(ds, ds), "model": paper.MODEL_NAMES[model], "K": K,
+        row = {"dataset": DATASET_NAMES.get(ds, ds), "model": VARIANT_LABELS[model], "K": K,
                "paper F1": str(pv)}
         for g in groups:
             cell = summary_cell(summary, g, ds, task, model, K)
@@ -274,7 +274,7 @@ def caption(results: pd.DataFrame, profiles: Sequence[str], title: str) -> str:
 def run_title(cfg: RunConfig) -> str:
     """Short title of one run for curves: data set, task, variant, K, seed, profile."""
     c = cfg.resolved()
-    return (f"{DATASET_NAMES.get(c.dataset, c.dataset)} {c.task}, {paper.MODEL_NAMES[c.variant]}, K={c.K}, "
+    return (f"{DATASET_NAMES.get(c.dataset, c.dataset)} {c.task}, {VARIANT_LABELS[c.variant]}, K={c.K}, "
             f"seed {c.seed} — {settings(c.profile).label if c.profile in PROFILES else c.profile}, "
             f"{c.epochs} epochs max")
 

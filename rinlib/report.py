@@ -17,6 +17,7 @@ import pandas as pd
 
 from rinlib import analysis, diagnostics, paper, plotting, progress, sweep
 from rinlib.checkpoint import CheckpointError
+from rinlib.config import VARIANT_LABELS
 from rinlib.data.embeddings import VECTOR_STATUS
 from rinlib.data.errors import DataError
 from rinlib.io import atomic_write_text
@@ -79,7 +80,7 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
         for prof in profiles:
             c = plotting.summary_cell(s, prof, ds, task, model, K)
             ref = paper.TABLE1[(paper.context_dataset(ds), task, model)]["F1"] if ds == "nyt-proxy" else pv
-            row = {"item": item, "dataset": ds, "task": task, "model": paper.MODEL_NAMES[model], "K": K,
+            row = {"item": item, "dataset": ds, "task": task, "model": VARIANT_LABELS[model], "K": K,
                    "paper F1": str(pv) if pv else f"— (paper NYT: {ref})"}
             if c is None:
                 if prof == "full":  # the paper's schedule: say which cells are still missing
