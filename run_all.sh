@@ -8,13 +8,13 @@
 #   ./run_all.sh --profile full --render-only   tables, figures and report from the finished runs; trains nothing
 #   ./run_all.sh clean --profile quick    delete a profile's results (runs, tables, figures, notebooks)
 #
-# Training runs are cached by their config key (rinlib.sweep): a rerun with nothing changed
+# Training runs are cached by their config key (rinlib.runs): a rerun with nothing changed
 # trains nothing. Results go to $RIN_RESULTS (default: results/).
 
 # ---- knobs (each can be set by an option below or by the environment) -----------------------
 PROFILE="${PROFILE:-quick}"        # smoke | quick | full
 DEVICE="${DEVICE:-cpu}"            # cpu | cuda | auto
-JOBS="${JOBS:-1}"                  # >1 runs the sweep on Ray (rinlib/sweep_ray.py, pip install -e '.[sweep]')
+JOBS="${JOBS:-1}"                  # >1 runs the sweep on Ray (rinlib/runs/ray_engine.py, pip install -e '.[sweep]')
 FORCE="${FORCE:-false}"            # true: retrain runs that are already finished
 DATASETS="${DATASETS:-webnlg}"     # add nyt once RIN_NYT_TRAIN / RIN_NYT_EXACT_TRAIN point at the NYT train files
 ONLY="${ONLY:-}"                   # run only the notebooks whose name contains this

@@ -105,7 +105,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from rinlib.profiles import ProfileError, paper_queue
-    from rinlib.sweep import SweepError, plan, run
+    from rinlib.runs import SweepError, plan, run
 
     engine = args.engine or ("ray" if args.jobs > 1 or args.address else "local")
     results_root = Path(args.results) if args.results else None
@@ -121,13 +121,10 @@ def _sweep(args: argparse.Namespace) -> int:
             raise SweepError(str(e)) from None
         if engine == "local" and args.cpus_per_trial is not None:
             configs = [replace(c, num_threads=args.cpus_per_trial) for c in configs]
-        if engine == "ray":
-            from rinlib.sweep_ray import run_ray
-
-            results = run_ray(configs, jobs=args.jobs, address=args.address, num_cpus_per_trial=args.cpus_per_trial,
-                              num_gpus_per_trial=args.gpus_per_trial, force=args.force, results_root=results_root)
-        else:
-            results = run(configs, engine=engine, jobs=args.jobs, force=args.force, results_root=results_root)
+        ray_options = ({"address": args.address, "num_cpus_per_trial": args.cpus_per_trial,
+                        "num_gpus_per_trial": args.gpus_per_trial} if engine == "ray" else {})
+        results = run(configs, engine=engine, jobs=args.jobs, force=args.force, results_root=results_root,
+                      **ray_options)
     except SweepError as e:  # a user-facing problem: one line, no traceback
         raise SystemExit(f"error: {e}") from None
     print(f"{len(results)} of {len(configs)} runs finished ({engine} engine)")
@@ -137,9 +134,9 @@ def _sweep(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from rinlib import progress
     from rinlib.plotting import markdown
     from rinlib.profiles import ProfileError
+    from rinlib.runs import progress
 
     try:
         runs = progress.grid_progress(args.experiments.split(","), args.profile,

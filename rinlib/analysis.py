@@ -35,6 +35,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+import rinlib.runs
 from rinlib.config import DATASETS, VARIANT_LABELS, RunConfig
 from rinlib.data import build_word_vocab, dataset_info, load_dataset
 from rinlib.data.embeddings import VECTOR_STATUS, _glove_words, partial_glove_words, vector_status
@@ -44,6 +45,7 @@ from rinlib.io import atomic_write_json, atomic_write_text, save_figure_files
 from rinlib.metrics import (PRF, Prediction, by_category, decode_bioes, error_breakdown, match_key,
                             paired_bootstrap, per_relation, protocol_breakdown)
 from rinlib.plotting import markdown, out_dir
+from rinlib.profiles import experiment_configs
 from rinlib.records import Sentence, Span, Triple, anchor
 
 show_inline()  # figures show as images in notebooks, whatever MPLBACKEND says
@@ -138,13 +140,11 @@ def load_runs(run_dirs: Iterable[str | Path], gold: GoldLoader | None = None) ->
 
 def experiment_runs(experiment: str, profile: str, train: bool = True, **overrides) -> list[RunPredictions]:
     """The finished runs of one experiment of ``rinlib.profiles`` (``table1``, ``nyt_proxy``, …),
-    trained by ``rinlib.sweep.run`` (``train=False``: only those already finished) or read back
+    trained by ``rinlib.runs.run`` (``train=False``: only those already finished) or read back
     from its cache, with their test predictions. An experiment the profile skips (smoke skips
     ``nyt_proxy``) gives ``[]``."""
-    from rinlib import profiles, sweep  # on use: rinlib.sweep imports torch, this module does not
-
-    configs = profiles.experiment_configs(experiment, profile, **overrides)
-    return load_runs([r.out_dir for r in sweep.run(configs, progress=False, train=train)]) if configs else []
+    configs = experiment_configs(experiment, profile, **overrides)
+    return load_runs([r.out_dir for r in rinlib.runs.run(configs, progress=False, train=train)]) if configs else []
 
 
 def output_dir(kind: str, profile: str) -> Path:

@@ -4,7 +4,7 @@ authors' release facts, the seed, the profile and where outputs go.
 Per-dataset/per-task defaults live in :data:`TABLE3`; an ablation is an override of
 ``variant``, not new code. ``RunConfig.resolved()`` fills every ``None`` from the defaults so
 that the saved ``config.yaml`` is complete, and :meth:`RunConfig.key` hashes exactly the
-fields that change the result (so a finished run is reused by the cache in ``rinlib.sweep``).
+fields that change the result (so a finished run is reused by the cache in ``rinlib.runs``).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ CURVE = "test_curve.csv"
 
 def table1_cells(results: pd.DataFrame, dataset: str = "webnlg") -> pd.DataFrame:
     """The full-profile Table 1 runs of ``dataset`` (RIN at Table 3's K, w/o interaction at K = 0),
-    every vectors setting; ``results`` is ``sweep.collect(vectors=None)``."""
+    every vectors setting; ``results`` is ``rinlib.runs.collect(vectors=None)``."""
     from rinlib.plotting import table3_k
 
     if results.empty:

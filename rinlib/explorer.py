@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rinlib import batching, inference, profiles, sweep
+from rinlib import batching, inference, profiles, runs
 from rinlib.checkpoint import load_model
 from rinlib.config import RunConfig
 from rinlib.data import tag_pos, to_bioes
@@ -358,7 +358,7 @@ def _profile_run(dataset: str, task: str, profile: str) -> Path:
                if c.task == task and c.variant == "rin"]
     if not configs:
         raise ExplorerError(f"profile {profile!r} has no Table 1 RIN run for {dataset}/{task}")
-    result = sweep.run([min(configs, key=lambda c: c.seed)])[0]
+    result = runs.run([min(configs, key=lambda c: c.seed)])[0]
     path = Path(result.out_dir) / "model.safetensors"
     if not path.exists():
         raise ExplorerError(f"{path}: the {profile} run of {dataset}/{task} finished without a model file")
@@ -369,7 +369,7 @@ def find_model(dataset: str, task: str, profile: str, models_dir: str | Path | N
                runs_root: str | Path | None = None) -> tuple[Path, str]:
     """The model to explore and its source, best first: the shipped
     ``models/<dataset>-<task>.safetensors``, a finished full-profile run, else the profile's own
-    Table 1 run (trained through :func:`rinlib.sweep.run` when missing)."""
+    Table 1 run (trained through :func:`rinlib.runs.run` when missing)."""
     shipped = Path(models_dir or MODELS_DIR) / f"{dataset}-{task}.safetensors"
     if shipped.exists():
         return shipped, "shipped"

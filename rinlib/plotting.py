@@ -1,4 +1,4 @@
-"""Tables and figures of the paper, built only from finished runs (``rinlib.sweep.collect``)
+"""Tables and figures of the paper, built only from finished runs (``rinlib.runs.collect``)
 with the paper's value beside every measured one (``rinlib.paper``).
 
 Why one module: the notebooks, the report and the tests all need the same summaries, and a

@@ -15,14 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rinlib import analysis, diagnostics, paper, plotting, progress, sweep
+from rinlib import analysis, diagnostics, paper, plotting
 from rinlib.checkpoint import CheckpointError
 from rinlib.config import VARIANT_LABELS
 from rinlib.data.embeddings import VECTOR_STATUS
 from rinlib.data.errors import DataError
 from rinlib.io import atomic_write_text
 from rinlib.profiles import EXPERIMENTS, PROFILES, describe
-from rinlib.runs import results_root
+from rinlib.runs import collect, machine_spans, progress, results_root, span_labels
 
 DEVIATIONS = [
     "**Word vectors: partial GloVe.** Only the 2,716 most frequent GloVe 6B 100d vectors are shipped "
@@ -198,12 +198,12 @@ def _median_epoch_s(run_dir: Path, mean: float) -> str:
     except (OSError, KeyError, pd.errors.ParserError):
         return f"{float(mean):.1f}"
     prov_path = run_dir / "provenance.json"
-    spans = sweep.machine_spans(json.loads(prov_path.read_text())) if prov_path.exists() else []
+    spans = machine_spans(json.loads(prov_path.read_text())) if prov_path.exists() else []
     if len(spans) < 2:
         return f"{times.median():.1f}"
     ends = [e - 1 for _, e in spans[1:]] + [int(times.index.max())]
     return "; ".join(f"{label}: {times.loc[start:end].median():.1f}"
-                     for (_, start), end, label in zip(spans, ends, sweep.span_labels(spans)))
+                     for (_, start), end, label in zip(spans, ends, span_labels(spans)))
 
 
 def run_times(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
@@ -396,7 +396,7 @@ def _against(paper_value: str) -> str:
 def build(profile: str, root: Path | None = None) -> str:
     """The report's Markdown: the ``full`` runs, the asked profile and the ``quick`` runs
     (the latter left out of a smoke report, whose numbers mean nothing anyway)."""
-    results = sweep.collect(root)
+    results = collect(root)
     # the paper's schedule first, then the asked profile, then the committed quick runs (REDUCED)
     profiles = [p for p in dict.fromkeys(["full", profile, "quick"])
                 if not results.empty and p in set(results["profile"]) and (p != "quick" or profile != "smoke")]
@@ -440,7 +440,7 @@ def build(profile: str, root: Path | None = None) -> str:
         lines += ["", "Is any K distinguishable from Table 3's K? (generated)", ""] + diagnostics.figure3_verdict(results)
     if "full" in profiles:
         lines += investigations(analysis.load_runs(table1_runs(results)))
-        every = sweep.collect(root, vectors=None)
+        every = collect(root, vectors=None)
         lines += vectors_lines(every, root) + selection_lines(every, root)
     lines += ["", "## Known deviations from the paper's setting", ""]
     lines += [f"- {d.format(glove=_glove(results))}" for d in DEVIATIONS]

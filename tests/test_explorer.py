@@ -214,7 +214,7 @@ def test_find_model_falls_back_to_the_profile_run(tmp_path, tiny_run, monkeypatc
     """No shipped model and no finished full run → the profile's Table 1 RIN run via the sweep."""
     from types import SimpleNamespace
 
-    from rinlib import sweep
+    from rinlib import runs as sweep
 
     out, _, _ = tiny_run
     asked = []

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from rinlib import progress
 from rinlib.__main__ import main
 from rinlib.profiles import experiment_configs
-from rinlib.runs import LOCK, run_dir
+from rinlib.runs import LOCK, progress, run_dir
 
 
 def _history(out: Path, epochs: int) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from _tiny import tiny_config, tiny_prepared
-from rinlib import profiles, sweep
+from rinlib import profiles
+from rinlib import runs as sweep
 from rinlib.config import RunConfig
 from rinlib.runs import LOCK, RunBusy, run_dir, run_lock
 
@@ -53,7 +54,7 @@ def test_configs_for_deduplicates_shared_runs() -> None:
 
 
 def test_trained_on_names_each_machine_with_its_epochs() -> None:
-    from rinlib.sweep import trained_on
+    from rinlib.runs import trained_on
 
     one = {"device_name": "CPU A", "trained_by": [{"commit": "a", "device_name": "CPU A", "from_epoch": 1},
                                                   {"commit": "b", "device_name": "CPU A", "from_epoch": 40}]}

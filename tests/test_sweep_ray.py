@@ -18,9 +18,8 @@ import pandas as pd
 import pytest
 
 from rinlib.config import RunConfig
-from rinlib.runs import run_dir
-from rinlib.sweep import SweepError, run
-from rinlib.sweep_ray import run_ray, trial_config, trial_resources
+from rinlib.runs import SweepError, run, run_dir
+from rinlib.runs.ray_engine import run_ray, trial_config, trial_resources
 from rinlib.training import train
 
 HISTORY = ["epoch", "loss", "loss_entity", "loss_relation", "dev_P", "dev_R", "dev_F1"]

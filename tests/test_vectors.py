@@ -13,8 +13,7 @@ from rinlib.config import ConfigError, RunConfig
 from rinlib.data import embeddings
 from rinlib.data.errors import DataError
 from rinlib.data.vocab import Vocab
-from rinlib.runs import run_dir
-from rinlib.sweep import run_status
+from rinlib.runs import run_dir, run_status
 
 RUNS = Path(__file__).resolve().parent.parent / "results" / "runs"
 

@@ -3,7 +3,7 @@
 Why: the full grid (125 runs) takes more than one session or machine. The reader of REPORT.md
 and the next person to start a sweep should see what is done and what is left (and how far
 each interrupted run got) without opening run directories by hand. The states are the
-sweep's own cache rule (:func:`rinlib.sweep.run_status`), so this listing and the sweep
+sweep's own cache rule (:func:`rinlib.runs.run_status`), so this listing and the sweep
 cannot disagree about what a run directory holds.
 """
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from rinlib.profiles import EXPERIMENTS, experiment_configs, experiment_datasets
-from rinlib.runs import results_root as default_results_root
-from rinlib.runs import run_dir
-from rinlib.sweep import run_status
+from rinlib.runs.paths import results_root as default_results_root
+from rinlib.runs.paths import run_dir
+from rinlib.runs.state import run_status
 
 STATES = ("finished", "resumable", "training now", "not started")
 _STATE = {"cached": "finished", "resumed": "resumable", "busy": "training now", "training": "not started"}

@@ -1,5 +1,6 @@
 """Where runs live: ``<results>/runs/<profile>/<dataset>/<task>/<variant>/K<k>/seed<s>/``
-(``<profile>/vectors-<setting>/<dataset>/…`` for runs with other than the default word vectors).
+(``<profile>/vectors-<setting>/<dataset>/…`` for runs with other than the default word vectors),
+and the lock that keeps two processes from training one run directory at once.
 
 ``<results>`` is ``$RIN_RESULTS`` when set (tests and ``run_all.sh`` point it at a temporary
 folder), else the kit's ``results/``.
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from rinlib.config import DEFAULT_VECTORS, RunConfig
 
-RESULTS = Path(__file__).resolve().parent.parent / "results"
+RESULTS = Path(__file__).resolve().parents[2] / "results"
 
 
 def results_root() -> Path:

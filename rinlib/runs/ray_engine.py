@@ -1,15 +1,16 @@
-"""Ray engine of :mod:`rinlib.sweep`: the same runs, in the same run directories, fanned out
+"""Ray engine of :func:`rinlib.runs.run`: the same runs, in the same run directories, fanned out
 over Ray workers (an embedded local instance, or an existing cluster).
 
 Why Ray and not a scheduler of our own: it gives CPU/GPU accounting (fractional GPUs, so
 several small WebNLG runs share one device), retries a trial whose worker died, and scales
 from one box to a cluster without code changes.
 
-Each trial calls :func:`rinlib.sweep.run_one`, the function the sequential engine calls, so a
+Each trial calls :func:`rinlib.runs.local.run_one`, the function the local engine calls, so a
 run's files, its cache rule (``metrics.json`` key == :meth:`RunConfig.key`) and its resume
 from ``checkpoint.pt`` are the same whichever engine trained it. Runs already finished (or
 being trained by another live process) are settled in the driver, so a fully cached sweep
-never starts Ray. Ray is an optional extra: ``pip install -e '.[sweep]'``.
+never starts Ray. Ray is an optional extra (``pip install -e '.[sweep]'``), imported only when
+this engine has a run to train.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from types import ModuleType
 from typing import Any
 
 from rinlib.config import RunConfig
-from rinlib.runs import results_root as default_results_root
-from rinlib.runs import run_dir
-from rinlib.sweep import SweepError, render_only, run_one, run_status, twins_of
+from rinlib.runs.local import run_one, twins_of
+from rinlib.runs.paths import results_root as default_results_root
+from rinlib.runs.paths import run_dir
+from rinlib.runs.plan import SweepError
+from rinlib.runs.state import render_only, run_status
 from rinlib.training import RunResult, load_result
 
 INSTALL_HINT = "pip install -e '.[sweep]'"
@@ -120,7 +123,7 @@ def run_ray(configs: list[RunConfig], *, jobs: int = 1, address: str | None = No
             results_root: Path | None = None, progress: bool = True,
             runtime_env: dict[str, Any] | None = None) -> list[RunResult]:
     """Run every config as a Ray trial, at most ``jobs`` at a time; same contract as
-    :func:`rinlib.sweep.run` (results in config order, a ``busy`` run left out).
+    :func:`rinlib.runs.run` (results in config order, a ``busy`` run left out).
 
     ``address`` (else ``$RAY_ADDRESS``) ``"auto"`` or ``"ray://host:10001"`` uses a running
     cluster, whose nodes need the kit installed (same commit) and ``results_root`` on shared
@@ -201,6 +204,3 @@ def _dispatch(ray: ModuleType, trials: list[RunConfig], todo: list[int], results
                   f"({time.time() - t0:.0f}s since the first trial)", flush=True)
     return failures
 
-
-# The name rinlib.sweep.run(engine="ray") dispatches to (same keyword arguments as sweep.run).
-run = run_ray
