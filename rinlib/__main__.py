@@ -37,9 +37,9 @@ def parse_overrides(items: list[str]) -> dict:
 
 def train_config(overrides: dict) -> RunConfig:
     """The config ``train`` runs for ``key=value`` overrides of a named data set: the budget of
-    ``profile`` (:func:`rinlib.profiles.base_config`, default ``full``), the overrides winning."""
+    ``profile`` (:func:`rinlib.experiments.base_config`, default ``full``), the overrides winning."""
     from rinlib.config import DATASETS, ConfigError
-    from rinlib.profiles import base_config
+    from rinlib.experiments import base_config
 
     ov = dict(overrides)
     profile = ov.pop("profile", "full")
@@ -104,7 +104,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     from dataclasses import replace
 
-    from rinlib.profiles import ProfileError, paper_queue
+    from rinlib.experiments import ProfileError, paper_queue
     from rinlib.runs import SweepError, plan, run
 
     engine = args.engine or ("ray" if args.jobs > 1 or args.address else "local")
@@ -135,7 +135,7 @@ def _status(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rinlib.plotting import markdown
-    from rinlib.profiles import ProfileError
+    from rinlib.experiments import ProfileError
     from rinlib.runs import progress
 
     try:
@@ -156,7 +156,7 @@ def train_options() -> str:
     from dataclasses import fields
 
     from rinlib.config import RunConfig
-    from rinlib.profiles import PROFILES, describe
+    from rinlib.experiments import PROFILES, describe
 
     default = RunConfig()
     lines = ["key=value options (values are YAML: K=3, lr=1e-3, patience=null), with their defaults; null = Table 3's "
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     from rinlib.config import ConfigError
     from rinlib.data.errors import DataError
     from rinlib.inference import InputError
-    from rinlib.profiles import ProfileError
+    from rinlib.experiments import ProfileError
     from rinlib.runs import RunBusy
     from rinlib.training import TrainingError
 

@@ -45,7 +45,7 @@ from rinlib.io import atomic_write_json, atomic_write_text, save_figure_files
 from rinlib.metrics import (PRF, Prediction, by_category, decode_bioes, error_breakdown, match_key,
                             paired_bootstrap, per_relation, protocol_breakdown)
 from rinlib.plotting import markdown, out_dir
-from rinlib.profiles import experiment_configs
+from rinlib.experiments import experiment_configs
 from rinlib.records import Sentence, Span, Triple, anchor
 
 show_inline()  # figures show as images in notebooks, whatever MPLBACKEND says
@@ -139,7 +139,7 @@ def load_runs(run_dirs: Iterable[str | Path], gold: GoldLoader | None = None) ->
 
 
 def experiment_runs(experiment: str, profile: str, train: bool = True, **overrides) -> list[RunPredictions]:
-    """The finished runs of one experiment of ``rinlib.profiles`` (``table1``, ``nyt_proxy``, …),
+    """The finished runs of one experiment of ``rinlib.experiments`` (``table1``, ``nyt_proxy``, …),
     trained by ``rinlib.runs.run`` (``train=False``: only those already finished) or read back
     from its cache, with their test predictions. An experiment the profile skips (smoke skips
     ``nyt_proxy``) gives ``[]``."""

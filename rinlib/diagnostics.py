@@ -20,6 +20,7 @@ import pandas as pd
 
 from rinlib import paper
 from rinlib.config import DEFAULT_VECTORS, VARIANT_LABELS, VECTORS
+from rinlib.experiments import is_figure3_point, runs_behind, table3_k
 from rinlib.figures import Figure, new_figure, show_inline
 
 show_inline()
@@ -28,16 +29,12 @@ SYSTEMS = {v: VARIANT_LABELS[v] for v in ("rin", "no_interaction")}  # Table 1's
 CURVE = "test_curve.csv"
 
 
-def table1_cells(results: pd.DataFrame, dataset: str = "webnlg") -> pd.DataFrame:
+def table1_runs(results: pd.DataFrame, dataset: str = "webnlg") -> pd.DataFrame:
     """The full-profile Table 1 runs of ``dataset`` (RIN at Table 3's K, w/o interaction at K = 0),
     every vectors setting; ``results`` is ``rinlib.runs.collect(vectors=None)``."""
-    from rinlib.plotting import table3_k
-
     if results.empty:
         return results
-    r = results[(results["profile"] == "full") & (results["dataset"] == dataset)]
-    keep = [v in SYSTEMS and k == table3_k(dataset, t, v) for t, v, k in zip(r["task"], r["variant"], r["K"])]
-    return r[keep]
+    return runs_behind(results[results["profile"] == "full"], "table1", [dataset])
 
 
 def _mean_std(v: pd.Series) -> tuple[float, float, int]:
@@ -258,10 +255,8 @@ def figure3_verdict(results: pd.DataFrame, dataset: str = "webnlg", alpha: float
     """Per task, whether any K is distinguishable from Table 3's K: a paired t test over the
     seeds both points share (strict test F1), full profile. A K with fewer than two shared seeds
     cannot be tested, and the sentence says so instead of guessing."""
-    from rinlib.plotting import _is_figure3_point, table3_k
-
     r = results[(results["profile"] == "full") & (results["dataset"] == dataset)] if not results.empty else results
-    r = r[_is_figure3_point(r)] if not r.empty else r
+    r = r[is_figure3_point(r)] if not r.empty else r
     lines = []
     for task in paper.TASKS:
         chosen = table3_k(dataset, task)

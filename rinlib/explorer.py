@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rinlib import batching, inference, profiles, runs
+from rinlib import batching, experiments, inference, runs
 from rinlib.checkpoint import load_model
 from rinlib.config import RunConfig
 from rinlib.data import tag_pos, to_bioes
@@ -329,8 +329,8 @@ class ExplorerModel:
 def _profile_label(profile: str) -> str:
     """The profile's own label (says REDUCED / SMOKE TEST); unknown profiles are REDUCED too."""
     try:
-        return profiles.settings(profile).label
-    except profiles.ProfileError:
+        return experiments.settings(profile).label
+    except experiments.ProfileError:
         return f"REDUCED ({profile} profile)"
 
 
@@ -354,7 +354,7 @@ def _finished_full_run(dataset: str, task: str, runs_root: Path) -> Path | None:
 def _profile_run(dataset: str, task: str, profile: str) -> Path:
     """The profile's Table 1 RIN run of (dataset, task), lowest seed; the sweep reuses it when
     finished and trains (or resumes) it otherwise."""
-    configs = [c for c in profiles.experiment_configs("table1", profile, dataset=dataset)
+    configs = [c for c in experiments.experiment_configs("table1", profile, dataset=dataset)
                if c.task == task and c.variant == "rin"]
     if not configs:
         raise ExplorerError(f"profile {profile!r} has no Table 1 RIN run for {dataset}/{task}")

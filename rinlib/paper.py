@@ -15,7 +15,6 @@ from rinlib.config import TABLE3, TASKS
 
 PAPER = "Sun et al., EMNLP 2020 (RIN)"
 DATASETS = ("nyt", "webnlg")
-MODELS = ("rin", "no_interaction")
 # Human-readable model names as the paper prints them.
 
 
@@ -60,7 +59,6 @@ TABLE5: dict[tuple[str, str], Value] = {
         "rin": (84.7, 77.0), "no_er": (83.9, 76.4), "no_rc": (77.3, 76.0),
         "no_interaction": (76.9, 74.2), "no_pos": (84.1, 76.6)}.items()
     for ds, v in (("nyt", nyt), ("webnlg", web))}
-TABLE5_MODELS = ("rin", "no_er", "no_rc", "no_interaction", "no_pos")
 
 
 def paper_dataset(dataset: str) -> str | None:

@@ -21,7 +21,7 @@ from rinlib import paper
 from rinlib.figures import Figure, new_figure, show_inline
 from rinlib.config import VARIANT_LABELS, RunConfig
 from rinlib.io import atomic_write_text, save_figure_files
-from rinlib.profiles import PROFILES, settings
+from rinlib.experiments import PROFILES, cells, is_figure3_point, runs_behind, settings, table3_k
 from rinlib.runs import results_root
 
 METRICS = ("P", "R", "F1")
@@ -93,12 +93,6 @@ def _profiles(results: pd.DataFrame, profiles: Sequence[str] | None) -> list[str
     return [p for p in dict.fromkeys(wanted) if p in present]
 
 
-def table3_k(dataset: str, task: str, variant: str = "rin") -> int:
-    """The K a paper cell uses: Table 3's K for the data set and task, 0 without interaction
-    (RunConfig.resolved holds that rule; tables and report ask it instead of repeating it)."""
-    return int(RunConfig(dataset=dataset, task=task, variant=variant).resolved().K)
-
-
 def summary_cell(summary: pd.DataFrame, profile: str, dataset: str, task: str, variant: str, K: int) -> pd.Series | None:
     if summary.empty:
         return None
@@ -126,48 +120,6 @@ def _measured(cell: pd.Series | None, group: str, paper_f1: float | None, note: 
     return cols
 
 
-# ----------------------------------------------------------------------------- which runs a table uses
-Cell = tuple[str, str, str, int]
-"""(dataset, task, variant, K): one row of a table; its runs are the seeds of each profile."""
-
-
-def table1_cells(datasets: Sequence[str]) -> list[Cell]:
-    """Table 1's rows: data set × task × model, RIN at Table 3's K and RIN w/o interaction."""
-    return [(ds, task, model, table3_k(ds, task, model))
-            for ds in datasets for task in paper.TASKS for model in paper.MODELS]
-
-
-def table5_cells(datasets: Sequence[str]) -> list[Cell]:
-    """Table 5's rows: exact match, RIN and its four ablations at Table 3's K."""
-    return [(ds, "exact", model, table3_k(ds, "exact", model)) for ds in datasets for model in paper.TABLE5_MODELS]
-
-
-def _is_figure3_point(frame: pd.DataFrame) -> pd.Series:
-    """Figure 3's points: RIN at K > 0, and RIN w/o interaction as K = 0."""
-    return (((frame["variant"] == "rin") & (frame["K"] > 0))
-            | ((frame["variant"] == "no_interaction") & (frame["K"] == 0)))
-
-
-def runs_behind(results: pd.DataFrame, table: str, datasets: Sequence[str] = ()) -> pd.DataFrame:
-    """The rows of ``results`` that ``table`` ("table1", "table5" or "figure3") summarises.
-
-    Why: a caption names the seeds, devices and commits of the runs behind its numbers; built from
-    every collected run, Table 1's caption would list the commits of Figure 3's K-sweep too.
-    ``datasets`` as passed to :func:`table1` / :func:`table5`; for Figure 3 the data sets drawn
-    (empty: every data set, as in its points table)."""
-    if results.empty:
-        return results
-    if table == "figure3":
-        points = _is_figure3_point(results)
-        return results[points & results["dataset"].isin(datasets)] if datasets else results[points]
-    cells = {"table1": table1_cells, "table5": table5_cells}
-    if table not in cells:
-        raise ValueError(f"table must be one of {sorted([*cells, 'figure3'])}, got {table!r}")
-    wanted = set(cells[table](datasets))
-    keys = zip(results["dataset"], results["task"], results["variant"], results["K"].astype(int))
-    return results[[k in wanted for k in keys]]
-
-
 # ----------------------------------------------------------------------------- tables
 def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
            datasets: Sequence[str] = ("webnlg", "nyt", "nyt-proxy")) -> pd.DataFrame:
@@ -180,7 +132,7 @@ def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     summary = summarise(results)
     groups = _profiles(results, profiles)
     rows = []
-    for ds, task, model, K in table1_cells(datasets):
+    for ds, task, model, K in cells("table1", datasets):
         pv = {m: paper.table1_value(ds, task, model, m) for m in METRICS}
         row = {"dataset": DATASET_NAMES.get(ds, ds), "task": task, "model": VARIANT_LABELS[model],
                "K": K, **{f"paper {m}": str(pv[m]) if pv[m] else "—" for m in METRICS}}
@@ -202,7 +154,7 @@ def table5(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     summary = summarise(results)
     groups = _profiles(results, profiles)
     rows = []
-    for ds, task, model, K in table5_cells(datasets):
+    for ds, task, model, K in cells("table5", datasets):
         pv = paper.TABLE5[(ds, model)]
         row = {"dataset": DATASET_NAMES.get(ds, ds), "model": VARIANT_LABELS[model], "K": K,
                "paper F1": str(pv)}
@@ -230,7 +182,7 @@ def figure3_data(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     if summary.empty:
         return pd.DataFrame(columns=["profile", "dataset", "task", "K", "F1_mean", "F1_std", "n_seeds"])
     groups = _profiles(results, profiles)
-    s = summary[summary["profile"].isin(groups) & _is_figure3_point(summary)]
+    s = summary[summary["profile"].isin(groups) & is_figure3_point(summary)]
     out = s[["profile", "dataset", "task", "K", f"{protocol}_F1_mean", f"{protocol}_F1_std", "n_seeds",
              "epochs"]].rename(columns={f"{protocol}_F1_mean": "F1_mean", f"{protocol}_F1_std": "F1_std"})
     # 0.01 F1 points is far below seed noise; more digits only make the tables unreadable

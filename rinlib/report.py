@@ -21,7 +21,8 @@ from rinlib.config import VARIANT_LABELS
 from rinlib.data.embeddings import VECTOR_STATUS
 from rinlib.data.errors import DataError
 from rinlib.io import atomic_write_text
-from rinlib.profiles import EXPERIMENTS, PROFILES, describe
+from rinlib.experiments import (EXPERIMENTS, PROFILES, TABLE1_VARIANTS, TABLE5_VARIANTS, describe, runs_behind,
+                                table3_k)
 from rinlib.runs import collect, machine_spans, progress, results_root, span_labels
 
 DEVIATIONS = [
@@ -71,12 +72,12 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
     s = plotting.summarise(results)
     rows = []
     wanted = [("Table 1", ds, t, m, "F1", paper.TABLE1[(ds, t, m)]["F1"])
-              for ds in paper.DATASETS for t in paper.TASKS for m in paper.MODELS]
+              for ds in paper.DATASETS for t in paper.TASKS for m in TABLE1_VARIANTS]
     wanted += [("Table 5", ds, "exact", m, "F1", paper.TABLE5[(ds, m)]) for ds in paper.DATASETS
-               for m in paper.TABLE5_MODELS if m not in ("rin", "no_interaction")]
-    proxy = [("Table 1 (proxy)", "nyt-proxy", t, m, "F1", None) for t in paper.TASKS for m in paper.MODELS]
+               for m in TABLE5_VARIANTS if m not in TABLE1_VARIANTS]
+    proxy = [("Table 1 (proxy)", "nyt-proxy", t, m, "F1", None) for t in paper.TASKS for m in TABLE1_VARIANTS]
     for item, ds, task, model, metric, pv in wanted + proxy:
-        K = plotting.table3_k(ds, task, model)
+        K = table3_k(ds, task, model)
         for prof in profiles:
             c = plotting.summary_cell(s, prof, ds, task, model, K)
             ref = paper.TABLE1[(paper.context_dataset(ds), task, model)]["F1"] if ds == "nyt-proxy" else pv
@@ -125,7 +126,7 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
     rows = []
     for ds in (*paper.DATASETS, "nyt-proxy"):
         for task in paper.TASKS:
-            K = plotting.table3_k(ds, task)
+            K = table3_k(ds, task)
             rin, base = _pair(s, profile, ds, task)
             if rin is None or base is None:
                 continue
@@ -153,7 +154,7 @@ def _gain(rin: pd.Series, base: pd.Series, proto: str) -> str:
 def _pair(summary: pd.DataFrame, profile: str, dataset: str, task: str) -> tuple[pd.Series | None, ...]:
     """(RIN, RIN w/o interaction) cells of one summary, each at its Table 1 K; None where a cell
     has no runs."""
-    return tuple(plotting.summary_cell(summary, profile, dataset, task, v, plotting.table3_k(dataset, task, v))
+    return tuple(plotting.summary_cell(summary, profile, dataset, task, v, table3_k(dataset, task, v))
                  for v in ("rin", "no_interaction"))
 
 
@@ -239,9 +240,7 @@ def table1_runs(results: pd.DataFrame, profile: str = "full") -> list[str]:
     if results.empty:
         return []
     r = results[results["profile"] == profile]
-    keep = [v in ("rin", "no_interaction") and k == plotting.table3_k(ds, t, v)
-            for ds, t, v, k in zip(r["dataset"], r["task"], r["variant"], r["K"])]
-    return sorted(r.loc[keep, "run_dir"])
+    return sorted(runs_behind(r, "table1", sorted(set(r["dataset"])))["run_dir"])
 
 
 def _vector_lines(rec: pd.DataFrame, keys: list[str]) -> list[str]:
@@ -295,7 +294,7 @@ def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
     """The report's "Word vectors and the gain" section (:mod:`rinlib.diagnostics`): its table,
     figure, recall by coverage and a generated verdict, from the finished runs."""
     out_root = Path(root or results_root())
-    cells = diagnostics.table1_cells(results)
+    cells = diagnostics.table1_runs(results)
     scores = diagnostics.vector_scores(cells)
     gains = diagnostics.vector_gains(scores)
     table = diagnostics.vectors_table(scores, gains)

@@ -54,9 +54,9 @@ def dataset_name(cfg: RunConfig) -> str:
 
 
 def user_config(folder: str | Path, profile: str = "full", **fields: Any) -> RunConfig:
-    """The config of a run on ``folder`` under ``profile``'s budget (:func:`rinlib.profiles.base_config`),
+    """The config of a run on ``folder`` under ``profile``'s budget (:func:`rinlib.experiments.base_config`),
     ``fields`` (RunConfig fields, e.g. ``task="exact"``) winning over the budget."""
-    from rinlib.profiles import base_config
+    from rinlib.experiments import base_config
 
     fixed = {"dataset", "data_root", "extra"} & set(fields)
     if fixed:

@@ -16,7 +16,7 @@ import torch
 
 from rinlib.__main__ import main, train_config
 from rinlib.config import RunConfig
-from rinlib.profiles import base_config
+from rinlib.experiments import base_config
 from rinlib.training import RunResult
 
 REPO = Path(__file__).resolve().parents[1]

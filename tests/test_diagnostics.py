@@ -23,7 +23,7 @@ def test_vector_scores_gains_and_verdict_by_hand():
             (("glove50", "rin", (0.86, 0.88)), ("glove50", "no_interaction", (0.84, 0.84)),
              ("glove50-top2716", "rin", (0.85, 0.87)), ("glove50-top2716", "no_interaction", (0.80, 0.82)))
             for s, f in enumerate(fs, 1)]
-    scores = diagnostics.vector_scores(diagnostics.table1_cells(pd.DataFrame(rows)))
+    scores = diagnostics.vector_scores(diagnostics.table1_runs(pd.DataFrame(rows)))
     s = scores.set_index(["vectors", "task", "system"])
     assert s.loc[("glove50", "partial", "RIN"), "F1"] == pytest.approx(87.0)
     assert s.loc[("glove50", "partial", "RIN"), "F1_std"] == pytest.approx(np.std([86, 88], ddof=1))

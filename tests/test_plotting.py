@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from rinlib import paper, plotting  # noqa: E402
+from rinlib import experiments, paper, plotting  # noqa: E402
 
 
 def _run(profile: str, dataset: str, task: str, variant: str, K: int, seed: int, f1: float) -> dict:
@@ -185,17 +185,17 @@ def test_captions_name_only_the_runs_behind_the_table() -> None:
     res = _results()
     res.loc[(res.variant == "rin") & (res.K == 1), "commit"] = "k1sweep"  # a Figure 3-only run
     res.loc[res.variant == "no_pos", "commit"] = "ablation"  # a Table 5-only run
-    t1 = plotting.caption(plotting.runs_behind(res, "table1", ["webnlg"]), ["quick"], "T1")
-    t5 = plotting.caption(plotting.runs_behind(res, "table5", ["webnlg"]), ["quick"], "T5")
-    f3 = plotting.caption(plotting.runs_behind(res, "figure3"), ["quick"], "F3")
+    t1 = plotting.caption(experiments.runs_behind(res, "table1", ["webnlg"]), ["quick"], "T1")
+    t5 = plotting.caption(experiments.runs_behind(res, "table5", ["webnlg"]), ["quick"], "T5")
+    f3 = plotting.caption(experiments.runs_behind(res, "figure3"), ["quick"], "F3")
     assert "abc123" in t1 and "k1sweep" not in t1 and "ablation" not in t1  # K=2 is Table 3's WebNLG K
     assert "ablation" in t5 and "k1sweep" not in t5
     assert "k1sweep" in f3 and "ablation" not in f3
     fig = plotting.figure3(res, ["quick"])
     assert "ablation" not in " ".join(t.get_text() for t in fig.texts)
-    assert plotting.runs_behind(res.iloc[0:0], "table1", ["webnlg"]).empty
+    assert experiments.runs_behind(res.iloc[0:0], "table1", ["webnlg"]).empty
     with pytest.raises(ValueError, match="table1"):
-        plotting.runs_behind(res, "table9")
+        experiments.runs_behind(res, "table9")
 
 
 def test_caption_summarises_many_commits() -> None:

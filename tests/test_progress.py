@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from rinlib.__main__ import main
-from rinlib.profiles import experiment_configs
+from rinlib.experiments import experiment_configs
 from rinlib.runs import LOCK, progress, run_dir
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from _tiny import tiny_config, tiny_prepared
-from rinlib import profiles
+from rinlib import experiments as profiles
 from rinlib import runs as sweep
 from rinlib.config import RunConfig
 from rinlib.runs import LOCK, RunBusy, run_dir, run_lock

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from rinlib.config import RunConfig
-from rinlib.profiles import base_config
+from rinlib.experiments import base_config
 
 
 class SweepError(RuntimeError):

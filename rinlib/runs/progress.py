@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rinlib.profiles import EXPERIMENTS, experiment_configs, experiment_datasets
+from rinlib.experiments import EXPERIMENTS, experiment_configs, experiment_datasets
 from rinlib.runs.paths import results_root as default_results_root
 from rinlib.runs.paths import run_dir
 from rinlib.runs.state import run_status

@@ -1,4 +1,6 @@
-"""The three run profiles and the configurations of each experiment of the paper.
+"""The run profiles, and the cells of each experiment of the paper: the one inventory that
+training (which runs to start), the tables and figures (which runs a row summarises), the report
+and the explorer all read.
 
 Why profiles: the paper's schedule (Table 3 epochs, 5 seeds, K = 0..8) costs days on a CPU.
 ``smoke`` proves the pipeline runs (tiny subsets, seconds per run: CI and nbval), ``quick``
@@ -14,13 +16,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from rinlib.config import RunConfig
+import pandas as pd
+
+from rinlib.config import TASKS, RunConfig
 
 PROFILES = ("smoke", "quick", "full")
 EXPERIMENTS = ("table1", "table5", "figure3", "nyt_proxy")
+TABLE1_VARIANTS = ("rin", "no_interaction")
 TABLE5_VARIANTS = ("rin", "no_er", "no_rc", "no_interaction", "no_pos")
+
+
+class Cell(NamedTuple):
+    """One row of a table or one point of a figure; its runs are the seeds of each profile."""
+
+    dataset: str
+    task: str
+    variant: str
+    K: int
 
 
 @dataclass(frozen=True)
@@ -79,38 +93,73 @@ def base_config(profile: str, **fields: Any) -> RunConfig:
     return RunConfig(**{**budget, **fields})
 
 
+def table3_k(dataset: str, task: str, variant: str = "rin") -> int:
+    """The K a paper cell uses: Table 3's K for the data set and task, 0 without interaction
+    (RunConfig.resolved holds that rule; everything else asks it instead of repeating it)."""
+    return int(RunConfig(dataset=dataset, task=task, variant=variant).resolved().K)
+
+
+def cells(experiment: str, datasets: Sequence[str] = ("webnlg",), profile: str = "full") -> list[Cell]:
+    """The cells of one experiment over ``datasets`` (``nyt_proxy`` always uses ``nyt-proxy``).
+
+    - ``table1``: data set × task × (RIN at Table 3's K, RIN w/o interaction).
+    - ``table5``: exact match, RIN and its four ablations at Table 3's K.
+    - ``figure3``: K over the profile's K list, both tasks; K = 0 is RIN w/o interaction (the
+      paper's K = 0 point *is* Table 1's w/o interaction cell), every other K is ``rin``.
+    - ``nyt_proxy``: Table 1's cells on ``nyt-proxy`` (trained on NYT dev, never the paper's setting).
+    """
+    if experiment not in EXPERIMENTS:
+        raise ProfileError(f"experiment must be one of {EXPERIMENTS}, got {experiment!r}")
+    if experiment == "nyt_proxy":
+        return cells("table1", ["nyt-proxy"], profile)
+    if experiment == "table1":
+        return [Cell(ds, t, v, table3_k(ds, t, v)) for ds in datasets for t in TASKS for v in TABLE1_VARIANTS]
+    if experiment == "table5":
+        return [Cell(ds, "exact", v, table3_k(ds, "exact", v)) for ds in datasets for v in TABLE5_VARIANTS]
+    return [Cell(ds, t, "no_interaction" if k == 0 else "rin", k)
+            for ds in datasets for t in TASKS for k in k_values(profile, ds, t)]
+
+
+def is_figure3_point(frame: pd.DataFrame) -> pd.Series:
+    """Rows that are Figure 3 points at some K: RIN at K > 0, and RIN w/o interaction as K = 0."""
+    return (((frame["variant"] == "rin") & (frame["K"] > 0))
+            | ((frame["variant"] == "no_interaction") & (frame["K"] == 0)))
+
+
+def runs_behind(results: pd.DataFrame, table: str, datasets: Sequence[str] = ()) -> pd.DataFrame:
+    """The rows of ``results`` (``rinlib.runs.collect``) that ``table`` ("table1", "table5" or
+    "figure3") summarises.
+
+    Why: a caption names the seeds, devices and commits of the runs behind its numbers; built from
+    every collected run, Table 1's caption would list the commits of Figure 3's K-sweep too.
+    ``datasets`` as the table's rows; for Figure 3 the data sets drawn (empty: every data set, at
+    every K that was run, as in its points table)."""
+    if table not in ("table1", "table5", "figure3"):
+        raise ValueError(f"table must be one of ['figure3', 'table1', 'table5'], got {table!r}")
+    if results.empty:
+        return results
+    if table == "figure3":
+        points = is_figure3_point(results)
+        return results[points & results["dataset"].isin(datasets)] if datasets else results[points]
+    wanted = set(cells(table, datasets))
+    keys = zip(results["dataset"], results["task"], results["variant"], results["K"].astype(int))
+    return results[[k in wanted for k in keys]]
+
+
 def experiment_configs(experiment: str, profile: str, dataset: str = "webnlg",
                        seeds: list[int] | None = None, **overrides: Any) -> list[RunConfig]:
-    """Every run one experiment needs under a profile (seeds × tasks × variants or K).
-
-    - ``table1``: RIN and RIN w/o interaction, partial and exact.
-    - ``table5``: exact match, RIN and the four ablations.
-    - ``figure3``: K over the profile's K list (``None``: 0 and Table 3's K), both tasks. K = 0 is the run of
-      ``no_interaction`` (the paper's K = 0 point *is* RIN w/o interaction, Table 1), so it is
-      trained once and shared with Table 1; every other K is variant ``rin``.
-    - ``nyt_proxy``: ``nyt-proxy`` (trained on NYT dev, never the paper's setting), RIN and
-      RIN w/o interaction, both tasks.
+    """Every run one experiment needs under a profile: its :func:`cells` × the profile's seeds.
 
     An experiment in the profile's ``skip`` list gives ``[]`` (smoke skips ``nyt_proxy``).
-    ``overrides`` (e.g. ``device="cuda"``) go into every config.
-    """
+    ``overrides`` (e.g. ``device="cuda"``) go into every config."""
     p = settings(profile)
     if experiment not in EXPERIMENTS:
         raise ProfileError(f"experiment must be one of {EXPERIMENTS}, got {experiment!r}")
     if experiment in p.skip:
         return []
     seeds = list(seeds) if seeds is not None else list(p.seeds)
-    if experiment == "table1":
-        cells = [(dataset, t, v, None) for t in ("partial", "exact") for v in ("rin", "no_interaction")]
-    elif experiment == "table5":
-        cells = [(dataset, "exact", v, None) for v in TABLE5_VARIANTS]
-    elif experiment == "figure3":
-        cells = [(dataset, t, "no_interaction" if k == 0 else "rin", None if k == 0 else k)
-                 for t in ("partial", "exact") for k in k_values(profile, dataset, t)]
-    else:  # nyt_proxy
-        cells = [("nyt-proxy", t, v, None) for t in ("partial", "exact") for v in ("rin", "no_interaction")]
-    return [base_config(profile, dataset=ds, task=t, variant=v, K=k, seed=s, **overrides)
-            for ds, t, v, k in cells for s in seeds]
+    return [base_config(profile, dataset=c.dataset, task=c.task, variant=c.variant, K=c.K, seed=s, **overrides)
+            for c in cells(experiment, [dataset], profile) for s in seeds]
 
 
 def configs_for(experiments: list[str], profile: str, datasets: list[str] | tuple[str, ...] = ("webnlg",),
@@ -150,7 +199,7 @@ def k_values(profile: str, dataset: str, task: str) -> list[int]:
     p = settings(profile)
     if p.k_values is not None:
         return list(p.k_values)
-    return [0, int(RunConfig(dataset=dataset, task=task).resolved().K)]
+    return [0, table3_k(dataset, task)]
 
 
 def describe(profile: str) -> str:
