@@ -19,6 +19,16 @@ def _run(tmp_path, name, on_epoch=None, **kw):
     return train(cfg, tmp_path / name, prepared=tiny_prepared(cfg), on_epoch=on_epoch)
 
 
+def _interrupted_after_epoch_2(tmp_path, name):
+    """A run stopped after its second epoch (its checkpoint and curve stay), as a killed process leaves it."""
+    def stop(row):
+        if row["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path, name, on_epoch=stop)
+
+
 def _results(out):
     m = json.loads((out / "metrics.json").read_text())
     hist = pd.read_csv(out / "history.csv").drop(columns=["train_time_s", "epoch_time_s"])
@@ -45,13 +55,7 @@ def test_no_curve_unless_asked_or_full_profile(tmp_path):
 
 def test_resumed_run_keeps_its_curve_whole(tmp_path):
     full = _run(tmp_path, "full")
-
-    def stop(row):
-        if row["epoch"] == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        _run(tmp_path, "cut", on_epoch=stop)
+    _interrupted_after_epoch_2(tmp_path, "cut")
     resumed = _run(tmp_path, "cut")
     pd.testing.assert_frame_equal(pd.read_csv(full.out_dir / "test_curve.csv"),
                                   pd.read_csv(resumed.out_dir / "test_curve.csv"))
@@ -61,13 +65,7 @@ def test_resumed_run_keeps_its_curve_whole(tmp_path):
 def test_changing_or_deleting_the_curve_changes_no_result(tmp_path, tamper):
     """Interrupt after epoch 2, tamper with the curve, resume: every result equals an untouched run's."""
     reference = _run(tmp_path, "ref")
-
-    def stop(row):
-        if row["epoch"] == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        _run(tmp_path, "t", on_epoch=stop)
+    _interrupted_after_epoch_2(tmp_path, "t")
     curve = tmp_path / "t" / "test_curve.csv"
     if tamper == "delete":
         curve.unlink()
