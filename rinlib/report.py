@@ -21,8 +21,7 @@ from rinlib.config import VARIANT_LABELS
 from rinlib.data.embeddings import VECTOR_STATUS
 from rinlib.data.errors import DataError
 from rinlib.io import atomic_write_text
-from rinlib.experiments import (EXPERIMENTS, PROFILES, TABLE1_VARIANTS, TABLE5_VARIANTS, describe, runs_behind,
-                                table3_k)
+from rinlib.experiments import EXPERIMENTS, PROFILES, TABLE1_VARIANTS, cells, describe, runs_behind, table3_k
 from rinlib.runs import collect, machine_spans, progress, results_root, span_labels
 
 DEVIATIONS = [
@@ -71,13 +70,11 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
     """Long table: one row per (profile, regenerated paper cell) that has runs."""
     s = plotting.summarise(results)
     rows = []
-    wanted = [("Table 1", ds, t, m, "F1", paper.TABLE1[(ds, t, m)]["F1"])
-              for ds in paper.DATASETS for t in paper.TASKS for m in TABLE1_VARIANTS]
-    wanted += [("Table 5", ds, "exact", m, "F1", paper.TABLE5[(ds, m)]) for ds in paper.DATASETS
-               for m in TABLE5_VARIANTS if m not in TABLE1_VARIANTS]
-    proxy = [("Table 1 (proxy)", "nyt-proxy", t, m, "F1", None) for t in paper.TASKS for m in TABLE1_VARIANTS]
-    for item, ds, task, model, metric, pv in wanted + proxy:
-        K = table3_k(ds, task, model)
+    wanted = [("Table 1", c, paper.TABLE1[c[:3]]["F1"]) for c in cells("table1", paper.DATASETS)]
+    wanted += [("Table 5", c, paper.TABLE5[(c.dataset, c.variant)]) for c in cells("table5", paper.DATASETS)
+               if c.variant not in TABLE1_VARIANTS]
+    wanted += [("Table 1 (proxy)", c, None) for c in cells("nyt_proxy")]
+    for item, (ds, task, model, K), pv in wanted:
         for prof in profiles:
             c = plotting.summary_cell(s, prof, ds, task, model, K)
             ref = paper.TABLE1[(paper.context_dataset(ds), task, model)]["F1"] if ds == "nyt-proxy" else pv
