@@ -71,9 +71,9 @@ def plot_layer_heatmaps(view: LayerView, relation: str | None = None, caption: s
     tokens = view.sentence.tokens
     drawn = [layer for layer in view.layers if layers is None or layer.k in layers]
     n, L = len(tokens), len(drawn)
-    ncols = min(L, 3 if n <= 25 else 2)
+    ncols = min(L, 2)  # a notebook column is ~1,000 px: two panels keep the 9-pt token labels readable
     nrows = -(-L // ncols)
-    side = float(np.clip(0.22 * n + 1.5, 3.5, 6.5))  # wider figures are scaled down inline: unreadable labels
+    side = float(np.clip(0.2 * n + 1.5, 3.5, 5.0))  # wider figures are scaled down inline: unreadable labels
     fig = Figure(figsize=(side * ncols + 1.0, side * nrows + 0.8), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     gold = [t for t in view.gold if relation is None or t.rel == relation]
