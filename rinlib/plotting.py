@@ -283,8 +283,8 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
                         color=_PALETTE.get(ds, "k"), ls=_LINES.get(prof, "-."),
                         label=f"{DATASET_NAMES.get(ds, ds)} measured, {prof} ({n} seeds, {int(g['epochs'].max())} ep.)")
         for ds, marker in zip(datasets, ("*", "D")):
-            if ds not in paper.DATASETS:
-                continue
+            if ds not in paper.DATASETS or not (data["dataset"] == ds).any():
+                continue  # no measured curve to read it against: it would only stretch the axis
             pts = paper.figure3_points(ds, task)
             ax.scatter(list(pts), [v.mean for v in pts.values()], marker=marker, s=110 if marker == "*" else 50,
                        facecolors="none", edgecolors=_PALETTE[ds], linewidths=1.5, zorder=5,

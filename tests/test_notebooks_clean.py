@@ -45,3 +45,20 @@ def test_notebook_is_clean(path: Path) -> None:
 
 def test_there_are_notebooks() -> None:
     assert len(NOTEBOOKS) >= 5
+
+
+COMMITTED = sorted((Path(__file__).resolve().parents[1] / "results" / "notebooks").glob("*/*.ipynb"))
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_committed_executed_notebooks_show_their_figures(path: Path) -> None:
+    """What a reader opens on a code host: figures as images (never '<Figure size ...>' text), small files."""
+    import json
+
+    from tests.test_run_all_smoke import DRAWING_NOTEBOOKS, MAX_NOTEBOOK_BYTES, figure_outputs
+
+    assert path.stat().st_size < MAX_NOTEBOOK_BYTES
+    images, bare = figure_outputs(json.loads(path.read_text()))
+    assert not bare, bare
+    if path.stem in DRAWING_NOTEBOOKS:
+        assert images, f"{path} draws figures but holds no image output"
