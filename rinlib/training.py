@@ -168,24 +168,25 @@ class SealedTestCurve:
         self.group = [t for t in group if t.cfg.writes_test_curve]
         self.rows = {t.cfg.key(): list(saved.get(t.cfg.key(), [])) for t in self.group}
         self._test: list[tuple[list[Sentence], list[batching.Encoded]]] = []
+        self._passes: list[int] = []
 
     def _data(self) -> list[tuple[list[Sentence], list[batching.Encoded]]]:
         if not self._test:  # loaded on the first epoch that scores test, once per training
             for t in self.group:
                 sents = t.prep.load_test() or []  # a user's folder may have no test split: no rows
                 self._test.append((sents, encode(sents, t.prep.words, t.prep.pos, t.prep.relations)))
+            self._passes = _shared_passes([enc for _, enc in self._test])
         return self._test
 
     def score(self, model: RIN, epoch: int, live: Sequence[_Twin]) -> None:
         """Score the runs still selecting at this epoch on test; append and write their rows."""
         preds: dict[int, list[Prediction]] = {}  # one prediction pass per distinct test set
-        for t, (sents, enc) in zip(self.group, self._data() if self.group else []):
+        for t, (sents, enc), shared in zip(self.group, self._data() if self.group else [], self._passes):
             if t not in live or not sents:
                 continue
-            test_set = next(id(e) for _, e in self._test if _same_encoding(e, enc))
-            if test_set not in preds:
-                preds[test_set] = predict(model, enc, t.prep.relations, threshold=t.cfg.threshold)
-            res = evaluate(sents, preds[test_set], t.cfg.task)
+            if shared not in preds:
+                preds[shared] = predict(model, enc, t.prep.relations, threshold=t.cfg.threshold)
+            res = evaluate(sents, preds[shared], t.cfg.task)
             rows = [r for r in self.rows[t.cfg.key()] if r["epoch"] < epoch]
             rows.append({"epoch": epoch, "test_P": res["strict"].precision, "test_R": res["strict"].recall,
                          "test_F1": res["strict"].f1, "test_F1_paper": res["paper"].f1})
@@ -362,8 +363,13 @@ def _dev_passes(group: Sequence[_Twin]) -> tuple[list[list[batching.Encoded]], l
     """Each run's encoded dev set, and for each the index of the first run with the same dev
     sentences: runs whose dev sets are the same share one prediction pass per epoch."""
     dev_enc = [encode(t.prep.dev, t.prep.words, t.prep.pos, t.prep.relations) for t in group]
-    return dev_enc, [next(g for g in range(k + 1) if _same_encoding(dev_enc[g], dev_enc[k]))
-                     for k in range(len(group))]
+    return dev_enc, _shared_passes(dev_enc)
+
+
+def _shared_passes(encoded: Sequence[list[batching.Encoded]]) -> list[int]:
+    """For each encoded set, the index of the first one holding the same sentences (computed once
+    per training, not per epoch): sets that are the same share one prediction pass."""
+    return [next(g for g in range(k + 1) if _same_encoding(encoded[g], encoded[k])) for k in range(len(encoded))]
 
 
 def _run_epoch(model: RIN, opt: torch.optim.Optimizer, train_enc: list[batching.Encoded], cfg: RunConfig,

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from rinlib.config import DEFAULT_VECTORS
 from rinlib.io import sha256_file
 from rinlib.data.errors import DataError
 from rinlib.data.readers import DATA_DIR
@@ -64,12 +65,17 @@ def read_glove(path: Path, dim: int, wanted: set[str] | None = None) -> dict[str
 
 
 @lru_cache(maxsize=1)
-def _glove_words(path: Path = GLOVE_WORDLIST) -> frozenset[str]:
-    """The 400k GloVe words, read once per process (every run's coverage and every report's
-    vector check ask for them)."""
+def _glove_word_list(path: Path = GLOVE_WORDLIST) -> tuple[str, ...]:
+    """The 400k GloVe words in GloVe's order (the row order of the 50-d array), read once per process."""
     if not path.is_file():
         raise DataError("GloVe word list not found (shipped in data/embeddings/)", file=path)
-    return frozenset(path.read_text(encoding="utf-8").split("\n")) - {""}
+    return tuple(w for w in path.read_text(encoding="utf-8").split("\n") if w)
+
+
+@lru_cache(maxsize=1)
+def _glove_words() -> frozenset[str]:
+    """The 400k GloVe words as a set (every run's coverage and every report's vector check ask)."""
+    return frozenset(_glove_word_list())
 
 
 def glove50_path() -> Path:
@@ -101,9 +107,7 @@ def _check_sha(path: Path) -> None:
 def read_glove50(wanted: set[str]) -> dict[str, np.ndarray]:
     """The 50-d vectors of ``wanted`` words (lower-case GloVe words), from the installed array."""
     array = np.load(glove50_path(), mmap_mode="r")
-    words = GLOVE_WORDLIST.read_text(encoding="utf-8").split("\n")
-    if words and words[-1] == "":
-        words.pop()
+    words = _glove_word_list()
     if len(words) != array.shape[0]:
         raise DataError(f"{len(words)} words but {array.shape[0]} vectors", file=GLOVE_WORDLIST)
     return {w: np.array(array[i], dtype=np.float32) for i, w in enumerate(words) if w in wanted}
@@ -120,7 +124,7 @@ def source_vectors(vectors: str, wanted: set[str], glove_path: str | Path | None
                    dim: int = 100) -> tuple[dict[str, np.ndarray], Path]:
     """The initial vectors of ``wanted`` words under a ``vectors`` setting
     (:data:`rinlib.config.VECTORS`) and the file they come from."""
-    if vectors == "glove100-top2716":
+    if vectors == DEFAULT_VECTORS:
         path = Path(glove_path or os.environ.get(GLOVE_ENV) or PARTIAL_GLOVE)
         return read_glove(path, dim, wanted), path
     if vectors == "glove50":
@@ -132,7 +136,7 @@ def source_vectors(vectors: str, wanted: set[str], glove_path: str | Path | None
 
 def load_word_vectors(vocab: Vocab, glove_path: str | Path | None = None, dim: int = 100,
                       seed: int = 0, train_sentences: Sequence[Sentence] | None = None,
-                      verbose: bool = True, vectors: str = "glove100-top2716") -> tuple[np.ndarray, dict[str, Any]]:
+                      verbose: bool = True, vectors: str = DEFAULT_VECTORS) -> tuple[np.ndarray, dict[str, Any]]:
     """Embedding matrix ``(len(vocab), dim)`` and a JSON-safe coverage dict.
 
     Source (``vectors="glove100-top2716"``): ``glove_path``, else ``$RIN_GLOVE``, else the shipped
@@ -205,8 +209,8 @@ def vector_status(words: Sequence[str], train_vocab: Vocab, coverage: dict[str, 
     initialise (the kit's known deviation) are the ones the model gets wrong.
     """
     wanted = {w.lower() for w in train_vocab.itos[2:]}
-    setting = coverage.get("vectors", "glove100-top2716")
-    if setting != "glove100-top2716":
+    setting = coverage.get("vectors", DEFAULT_VECTORS)
+    if setting != DEFAULT_VECTORS:
         vecs, _ = source_vectors(setting, wanted, dim=dim)  # checked against the pinned sha256
     else:
         sha = coverage.get("glove_sha256")
