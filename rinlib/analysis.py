@@ -40,7 +40,7 @@ from rinlib.config import DATASETS, VARIANT_LABELS, RunConfig
 from rinlib.data import build_word_vocab, dataset_info, load_dataset
 from rinlib.data.embeddings import VECTOR_STATUS, _glove_words, partial_glove_words, vector_status
 from rinlib.data.vocab import Vocab
-from rinlib.figures import show_inline
+from rinlib import figures  # noqa: F401  (registers the notebook image formatter)
 from rinlib.io import atomic_write_json, atomic_write_text, save_figure_files
 from rinlib.metrics import (PRF, Prediction, by_category, decode_bioes, error_breakdown, match_key,
                             paired_bootstrap, per_relation, protocol_breakdown)
@@ -48,7 +48,6 @@ from rinlib.plotting import markdown, out_dir
 from rinlib.experiments import experiment_configs
 from rinlib.records import Sentence, Span, Triple, anchor
 
-show_inline()  # figures show as images in notebooks, whatever MPLBACKEND says
 
 SYSTEMS = VARIANT_LABELS
 CATEGORY_ORDER = ("Normal", "EPO", "SEO", "1", "2", "3", "4", ">=5")

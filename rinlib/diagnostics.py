@@ -21,9 +21,8 @@ import pandas as pd
 from rinlib import paper
 from rinlib.config import DEFAULT_VECTORS, VARIANT_LABELS, VECTORS
 from rinlib.experiments import is_figure3_point, runs_behind, table3_k
-from rinlib.figures import Figure, new_figure, show_inline
+from rinlib.figures import Figure, new_figure
 
-show_inline()
 
 SYSTEMS = {v: VARIANT_LABELS[v] for v in ("rin", "no_interaction")}  # Table 1's two systems
 CURVE = "test_curve.csv"

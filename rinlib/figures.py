@@ -26,8 +26,9 @@ def new_figure(**kw: Any) -> Figure:
 def show_inline() -> None:
     """Make IPython show figures as PNG images in the running kernel, whatever the backend.
 
-    Does nothing outside IPython. Called when the kit's plotting modules are imported, so a
-    notebook needs no ``%matplotlib`` line."""
+    Does nothing outside IPython. Called once when this module is imported (every plotting
+    module imports it), so a notebook needs no ``%matplotlib`` line; :func:`display` calls it
+    again for a kernel started after the import (a test's shell)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is None:
@@ -48,3 +49,6 @@ def display(*objs: Any, show: Any = None) -> None:
     from IPython.display import display as ipython_display
 
     ipython_display(*objs)
+
+
+show_inline()  # once, when the first plotting module imports this one: a figure a cell returns has no other hook

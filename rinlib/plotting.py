@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rinlib import paper
-from rinlib.figures import Figure, new_figure, show_inline
+from rinlib.figures import Figure, display, new_figure
 from rinlib.config import VARIANT_LABELS, RunConfig
 from rinlib.io import atomic_write_text, save_figure_files
 from rinlib.experiments import PROFILES, cells, is_figure3_point, runs_behind, settings, table3_k
@@ -28,7 +28,6 @@ METRICS = ("P", "R", "F1")
 PROTOCOLS = ("strict", "paper")
 PROTOCOL_NAMES = {"strict": "strict", "paper": "paper protocol"}
 _COL = {"P": "precision", "R": "recall", "F1": "f1"}
-show_inline()  # figures returned by a notebook cell show as images, whatever MPLBACKEND says
 NYT_TRAIN_HINT = ("needs NYT train split (see README): RIN_NYT_TRAIN=<train_triples.json> "
                   "RIN_NYT_EXACT_TRAIN=<train.json> ./run_all.sh --datasets 'webnlg nyt'")
 NYT_MISSING = "needs NYT train split ‡"  # a table cell; the caption gets the hint once (:func:`footnoted`)
@@ -338,8 +337,6 @@ class LiveCurves:
 
     def __call__(self, row: dict) -> None:
         from IPython.display import clear_output
-
-        from rinlib.figures import display
 
         self.rows.append(row)
         clear_output(wait=True)

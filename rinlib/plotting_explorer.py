@@ -20,12 +20,11 @@ from IPython.display import Markdown
 from matplotlib.patches import Rectangle
 
 from rinlib.explorer import ExplorerError, LayerView, as_sentence, layer_view, tokenize
-from rinlib.figures import display, show_inline
+from rinlib.figures import display
 from rinlib.io import save_figure_files
 from rinlib.model import RIN
 from rinlib.records import Sentence, anchor
 
-show_inline()  # figures show as images in notebooks, whatever MPLBACKEND says
 
 _FIXED, _BROKEN, _ANCHOR = "#2a9d4b", "#c8372d", "#d62728"
 
