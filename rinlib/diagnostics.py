@@ -145,7 +145,7 @@ def curve_rows(results: pd.DataFrame) -> pd.DataFrame:
             continue
         curve = pd.read_csv(path)
         best = curve.loc[curve["test_F1_paper"].idxmax()]
-        rows.append({"vectors": r["vectors"], "dataset": r["dataset"], "task": r["task"],
+        rows.append({"run_dir": r["run_dir"], "vectors": r["vectors"], "dataset": r["dataset"], "task": r["task"],
                      "system": SYSTEMS.get(r["variant"], r["variant"]), "K": r["K"], "seed": r["seed"],
                      "complete": list(curve["epoch"]) == list(range(1, int(r["epochs_run"]) + 1)),
                      "dev-selected paper F1": 100 * r["test_paper_f1"],

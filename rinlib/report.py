@@ -295,7 +295,8 @@ def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
     scores = diagnostics.vector_scores(cells)
     gains = diagnostics.vector_gains(scores)
     table = diagnostics.vectors_table(scores, gains)
-    plotting.save_table(table, "vectors_gain", "full", out_root)
+    plotting.save_table(table, "vectors_gain", "full", out_root, caption=plotting.caption(
+        cells, ["full"], "Word vectors and the gain (WebNLG Table 1 cells, strict test F1 %, every vectors setting)"))
     plotting.save_figure(diagnostics.vectors_figure(scores), "vectors_gain", "full", out_root)
     lines = ["", "## Word vectors and the gain", "",
              "WebNLG Table 1 cells (full profile, strict test F1, mean ± std over seeds) under three initial word "
@@ -336,7 +337,9 @@ def selection_lines(results: pd.DataFrame, root: Path | None = None) -> list[str
              "before curves existed) are left out. Figure: `figures/full/test_selection.png`.", ""]
     if table.empty:
         return lines + ["No run with a complete sealed test curve has finished yet."]
-    plotting.save_table(table, "test_selection", "full", out_root)
+    curves = results[results["run_dir"].isin(set(rows["run_dir"]))] if not rows.empty else rows
+    plotting.save_table(table, "test_selection", "full", out_root, caption=plotting.caption(
+        curves, ["full"], "Selecting on test (WebNLG, sealed test curves; best test epoch vs dev-selected, %)"))
     plotting.save_figure(diagnostics.selection_figure(rows), "test_selection", "full", out_root)
     return lines + [plotting.markdown(table)]
 
