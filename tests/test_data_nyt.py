@@ -1,11 +1,17 @@
-"""The NYT train split the kit cannot ship: the error a user sees, checksum checks, nyt-proxy."""
+"""The NYT train split the kit cannot ship: the error a user sees, checksum checks, nyt-proxy;
+and which exact mention gives an NYT* argument its full span."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from rinlib.data import DataError, load_dataset, nyt_proxy_split
-from rinlib.data.nyt import NYT_PROXY_SEED, git_blob_sha1, resolve_train_file
+from rinlib.data.nyt import NYT_PROXY_SEED, attach_full_spans, git_blob_sha1, resolve_train_file
+from rinlib.data.readers import load_relations, read_casrel
+
+FIX = Path(__file__).parent / "fixtures" / "data"
 
 
 def test_proxy_split_is_fixed_disjoint_and_sized():
@@ -43,3 +49,21 @@ def test_user_file_is_checksum_verified(tmp_path, monkeypatch):
         resolve_train_file("nyt", "partial")
     with pytest.raises(DataError, match="missing file"):
         resolve_train_file("nyt", "partial", tmp_path / "absent.json")
+
+
+def test_each_triple_takes_its_own_mention_when_another_shares_relation_and_last_word():
+    """NYT test 1189 and 1906: "Florida contains Beach" must be Boynton/Miami Beach, not the
+    first "... Beach" another contains-triple ends at. In 1906 "North Carolina contains Beach"
+    stands for two exact triples; the fixture lists Carolina Beach first, yet the one placed
+    first in the sentence (Wrightsville Beach) is taken, as the first-occurrence rule does."""
+    star = read_casrel(FIX / "nyt_star_same_relation.json", dataset="nyt", split="test",
+                       relations=load_relations(FIX / "nyt_rel2id.json"))
+    full, rep = attach_full_spans(star, FIX / "nyt_exact_same_relation.json")
+
+    def text(tokens, span):
+        return " ".join(tokens[span[0]:span[1]])
+
+    got = [[(text(s.tokens, t.subj), text(s.tokens, t.obj)) for t in s.triples] for s in full]
+    assert got == [[("Florida", "Boynton Beach"), ("New York", "Westhampton Beach")],
+                   [("Florida", "Miami Beach"), ("North Carolina", "Wrightsville Beach")]]
+    assert rep["own_mention"] == rep["full_span"] == rep["arguments"] == 8

@@ -8,8 +8,9 @@
   the rest for model selection, by a seeded permutation with :data:`NYT_PROXY_SEED`. Test is
   the real NYT test. Numbers from it are proxy numbers, never the paper's setting.
 * NYT* gives only last words; NYT-exact_CopyRE-raw holds the same sentences with full
-  mentions, so :func:`attach_full_spans` gives each NYT* argument the full mention that ends
-  at it (docs/spec.md §2: BIOES tags full spans even for the partial task).
+  mentions, so :func:`attach_full_spans` gives each NYT* triple the full mentions of the
+  exact record's own mention of that triple (docs/spec.md §2: BIOES tags full spans even for
+  the partial task).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from rinlib.data.errors import DataError, SkipLog
 from rinlib.data.readers import find_all, fold, read_records
-from rinlib.records import Sentence, Span, Triple
+from rinlib.records import Sentence, Span, Triple, anchor
 
 NYT_PROXY_SEED = 20201116
 """Seed of the nyt-proxy permutation (EMNLP 2020's first day). Changing it changes the proxy."""
@@ -136,7 +137,7 @@ def _align(star: list[Sentence], exact: list[dict[str, Any]], window: int = 50) 
     return out
 
 
-def _full_span(tokens: list[str], word: str, mentions: list[str]) -> tuple[Span, bool] | None:
+def _full_span(tokens: list[str], word: str, mentions: list[str]) -> Span | None:
     """First occurrence of ``word`` at which one of ``mentions`` ends (:func:`_squash` match)."""
     for a in (s[0] for s in find_all(tokens, [word])):
         for m in mentions:
@@ -144,27 +145,54 @@ def _full_span(tokens: list[str], word: str, mentions: list[str]) -> tuple[Span,
             for k in range(a, -1, -1):
                 acc = _squash(tokens[k]) + acc
                 if acc == target:
-                    return (k, a + 1), True
+                    return k, a + 1
                 if len(acc) >= len(target):
                     break
     return None
+
+
+def _own_mention_spans(tokens: list[str], subj_word: str, rel: str, obj_word: str,
+                       mentions: list[dict[str, Any]]) -> tuple[Span, Span] | None:
+    """Full spans of the exact record's own mention of one NYT* triple, or None.
+
+    Why: a sentence can hold two triples of one relation whose arguments share a last word
+    ("Florida contains Boynton Beach" beside "New York contains Westhampton Beach"); a
+    mention picked by relation and role alone can then be the other triple's. The own mention
+    has the triple's relation and both arguments ending in its last words, each placed at the
+    first occurrence of its last word where it ends. Several can qualify (NYT* keeps one
+    triple for exact triples that differ only before their last words, e.g. "Asia contains
+    South Korea" and "... North Korea"); the one placed first in the sentence (subject, then
+    object) is taken, the choice the first-occurrence rule makes, with subject and object
+    from one real triple.
+    """
+    placed = []
+    for m in mentions:
+        em1, em2 = m.get("em1Text", ""), m.get("em2Text", "")
+        if not (m.get("label") == rel and _squash(em1).endswith(_squash(subj_word))
+                and _squash(em2).endswith(_squash(obj_word))):
+            continue
+        subj, obj = _full_span(tokens, subj_word, [em1]), _full_span(tokens, obj_word, [em2])
+        if subj is not None and obj is not None:
+            placed.append((subj, obj))
+    return min(placed, key=lambda p: (anchor(p[0]), anchor(p[1])), default=None)
 
 
 def attach_full_spans(star: list[Sentence], exact_path: Path, skips: SkipLog | None = None
                       ) -> tuple[list[Sentence], dict[str, Any]]:
     """NYT* sentences whose triple arguments get the full mention of the aligned exact record.
 
-    For each argument (last word ``w``), mentions of the same role and relation are tried
-    first, then any mention of the sentence; the first occurrence of ``w`` where a mention
+    Each triple takes the spans of the record's own mention of it (:func:`_own_mention_spans`).
+    Without one, each argument (last word ``w``) falls back to mentions of the same role and
+    relation, then any mention of the sentence; the first occurrence of ``w`` where a mention
     ends wins (so "Buck" of "Jack Buck" is not confused with "Joe Buck"). Arguments with no
     matching mention keep the last word, flagged ``last_word_only``. Returns the sentences and
-    a coverage report.
+    a coverage report (``own_mention``: arguments placed by their triple's own mention).
     """
     skips = skips if skips is not None else SkipLog()
     exact = read_records(exact_path)
     links = _align(star, exact)
     rep = {"sentences": len(star), "aligned": sum(i is not None for i in links), "arguments": 0,
-           "full_span": 0, "multi_token": 0, "last_word_only": 0, "anchor_moved": 0,
+           "full_span": 0, "own_mention": 0, "multi_token": 0, "last_word_only": 0, "anchor_moved": 0,
            "exact_file": str(exact_path)}
     out = []
     for s, j in zip(star, links):
@@ -172,18 +200,21 @@ def attach_full_spans(star: list[Sentence], exact_path: Path, skips: SkipLog | N
         anyment = [m.get(k, "") for m in rms for k in ("em1Text", "em2Text")]
         triples, flags = [], {}
         for t in s.triples:
+            words = (s.tokens[t.subj[1] - 1], s.tokens[t.obj[1] - 1])
+            own = _own_mention_spans(s.tokens, words[0], t.rel, words[1], rms)
+            rep["own_mention"] += 2 * (own is not None)
             args = []
-            for span, key in ((t.subj, "em1Text"), (t.obj, "em2Text")):
-                word = s.tokens[span[1] - 1]
+            for k, (span, key) in enumerate(((t.subj, "em1Text"), (t.obj, "em2Text"))):
                 same = [m.get(key, "") for m in rms if m.get("label") == t.rel]
-                hit = _full_span(s.tokens, word, same) or _full_span(s.tokens, word, anyment)
+                hit = own[k] if own is not None else (_full_span(s.tokens, words[k], same)
+                                                      or _full_span(s.tokens, words[k], anyment))
                 rep["arguments"] += 1
                 if hit is None:
                     new = span
                     flags[new] = "last_word_only"
                     rep["last_word_only"] += 1
                 else:
-                    new = hit[0]
+                    new = hit
                     flags[new] = "recovered"
                     rep["full_span"] += 1
                     rep["multi_token"] += new[1] - new[0] > 1
