@@ -1,6 +1,8 @@
 """rinlib: a faithful, fast reimplementation of RIN (Sun et al., EMNLP 2020)."""
 
-__version__ = "0.1.0"
+from rinlib.version import __version__
+
+__all__ = ["__version__", "extract"]
 
 
 def __getattr__(name: str):

@@ -10,18 +10,31 @@ Commands:
            or the paper's runs:      python -m rinlib sweep --experiments table1,table5 --profile full
            (YAML mapping of RunConfig fields to lists; --jobs N > 1 runs N at a time on Ray, see docs/sweep.md)
   status   where the paper's grid stands: python -m rinlib status --profile full   (trains nothing)
+  report   results/REPORT.md from the finished runs: python -m rinlib report --profile full   (trains nothing)
+  rescore  finished runs against the current gold, from their saved predictions (trains nothing):
+           python -m rinlib rescore results/runs/full/nyt-proxy   (--dry-run: only say what would change)
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from dataclasses import fields, replace
+from pathlib import Path
 
 import yaml
 
-if TYPE_CHECKING:
-    from rinlib.config import RunConfig
+from rinlib import training, userdata
+from rinlib.checkpoint import CheckpointError
+from rinlib.config import DATASETS, ConfigError, RunConfig
+from rinlib.data.errors import DataError
+from rinlib.experiments import PROFILES, ProfileError, base_config, describe, paper_queue
+from rinlib.inference import InputError, decoded_lines, load, read_lines, ship, write_jsonl
+from rinlib.reporting.report import write_report
+from rinlib.reporting.tables import markdown
+from rinlib.runs import RunBusy, SweepError, plan, progress, run, run_dir, run_lock
+from rinlib.runs.rescore import RescoreError, rescore
+from rinlib.training import TrainingError
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -38,9 +51,6 @@ def parse_overrides(items: list[str]) -> dict:
 def train_config(overrides: dict) -> RunConfig:
     """The config ``train`` runs for ``key=value`` overrides of a named data set: the budget of
     ``profile`` (:func:`rinlib.experiments.base_config`, default ``full``), the overrides winning."""
-    from rinlib.config import DATASETS, ConfigError
-    from rinlib.experiments import base_config
-
     ov = dict(overrides)
     profile = ov.pop("profile", "full")
     dataset = ov.get("dataset", "webnlg")
@@ -52,10 +62,6 @@ def train_config(overrides: dict) -> RunConfig:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from rinlib import userdata
-    from rinlib.runs import run_dir, run_lock
-    from rinlib.training import train
-
     ov = parse_overrides(args.overrides)
     if userdata.is_folder(ov.get("dataset")):
         fields = {k: v for k, v in ov.items() if k not in ("dataset", "profile")}
@@ -64,7 +70,7 @@ def _train(args: argparse.Namespace) -> int:
         cfg = train_config(ov)
         out = args.out or run_dir(cfg)
         with run_lock(out):
-            res = train(cfg, out, resume=not args.restart)
+            res = training.train(cfg, out, resume=not args.restart)
     m = res.metrics
     scores = (f"test strict F1 {m['test']['strict']['f1']:.4f}, paper F1 {m['test']['paper']['f1']:.4f}" if "test" in m
               else f"dev strict F1 {m['dev']['strict']['f1']:.4f}; no test set, so no test score")
@@ -73,8 +79,6 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from rinlib.inference import decoded_lines, load, read_lines, write_jsonl
-
     if args.input and args.sentences:
         raise SystemExit("give sentences or --input, not both")
     source = args.input or ("-" if args.sentences == ["-"] else None)
@@ -89,8 +93,6 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _ship(args: argparse.Namespace) -> int:
-    from rinlib.inference import ship
-
     try:
         dst = ship(args.run_dir, args.name, force=args.force)
     except (ValueError, FileNotFoundError, FileExistsError) as e:  # a bad name, an unfinished run, a taken name
@@ -100,13 +102,6 @@ def _ship(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from dataclasses import replace
-
-    from rinlib.experiments import ProfileError, paper_queue
-    from rinlib.runs import SweepError, plan, run
-
     engine = args.engine or ("ray" if args.jobs > 1 or args.address else "local")
     results_root = Path(args.results) if args.results else None
     try:
@@ -132,12 +127,6 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from rinlib.plotting import markdown
-    from rinlib.experiments import ProfileError
-    from rinlib.runs import progress
-
     try:
         runs = progress.grid_progress(args.experiments.split(","), args.profile,
                                       Path(args.results) if args.results else None)
@@ -150,14 +139,24 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    print(f"report written to {write_report(args.profile, Path(args.results) if args.results else None)}")
+    return 0
+
+
+def _rescore(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    try:
+        for done in rescore(root, dry_run=args.dry_run):
+            print(done.line(root, dry_run=args.dry_run), flush=True)
+    except RescoreError as e:  # a missing folder or predictions that do not fit the data: one line
+        raise SystemExit(f"error: {e}") from None
+    return 0
+
+
 def train_options() -> str:
     """``train --help``'s list of ``key=value`` options: every RunConfig field with its default
     (generated, so the help cannot fall behind the config)."""
-    from dataclasses import fields
-
-    from rinlib.config import RunConfig
-    from rinlib.experiments import PROFILES, describe
-
     default = RunConfig()
     lines = ["key=value options (values are YAML: K=3, lr=1e-3, patience=null), with their defaults; null = Table 3's "
              "value for the data set and task:"]
@@ -229,15 +228,18 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--profile", default="full")
     st.add_argument("--results", help="results folder (default: $RIN_RESULTS or results/)")
     st.set_defaults(func=_status)
+    r = sub.add_parser("report", help="write results/REPORT.md (tables and figures too) from the finished runs "
+                                      "(trains nothing)")
+    r.add_argument("--profile", choices=PROFILES, default="quick")
+    r.add_argument("--results", help="results folder (default: $RIN_RESULTS or results/)")
+    r.set_defaults(func=_report)
+    rs = sub.add_parser("rescore", help="re-score finished runs from their saved predictions against the data "
+                                        "loader's current gold; rewrites metrics.json where a number changed and "
+                                        "notes it in provenance.json (selected epoch, predictions, history kept)")
+    rs.add_argument("root", help="folder holding the run directories, e.g. results/runs/full/nyt-proxy")
+    rs.add_argument("--dry-run", action="store_true", help="write nothing; say what would change")
+    rs.set_defaults(func=_rescore)
     args = p.parse_args(argv)
-    from rinlib.checkpoint import CheckpointError
-    from rinlib.config import ConfigError
-    from rinlib.data.errors import DataError
-    from rinlib.inference import InputError
-    from rinlib.experiments import ProfileError
-    from rinlib.runs import RunBusy
-    from rinlib.training import TrainingError
-
     try:
         return args.func(args)
     except (CheckpointError, ConfigError, DataError, InputError, ProfileError, RunBusy, TrainingError) as e:

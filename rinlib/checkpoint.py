@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from rinlib.config import RunConfig
@@ -52,8 +52,6 @@ def save_model(path: Path, model: RIN, meta: dict[str, Any]) -> None:
 
 def read_meta(path: Path) -> dict[str, Any]:
     """The metadata of a saved model, checked for format version."""
-    from safetensors import safe_open
-
     path = Path(path)
     if not path.exists():
         raise CheckpointError(f"{path}: model file not found")

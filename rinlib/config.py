@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from rinlib.io import atomic_write_text
+
 DATASETS = ("webnlg", "webnlg-etl", "nyt", "nyt-proxy", "nyt10", "nyt11")
 TASKS = ("partial", "exact")
 VARIANTS = ("rin", "no_interaction", "no_er", "no_rc", "no_pos")
@@ -187,8 +189,6 @@ class RunConfig:
 
     def save(self, path: str | Path) -> None:
         """Write the config as YAML (atomically)."""
-        from rinlib.io import atomic_write_text
-
         atomic_write_text(Path(path), yaml.safe_dump(self.to_dict(), sort_keys=False))
 
     @classmethod

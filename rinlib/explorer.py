@@ -9,7 +9,7 @@ which gold triples each transition k→k+1 fixes (wrong → right) or breaks (ri
 
 Decoding is the same code path as :func:`rinlib.predict.predict` (a
 :class:`rinlib.metrics.Prediction` per layer, :func:`rinlib.predict.predict_layer`), so the last layer's triples are the model's
-ordinary predictions (tested). Figures live in :mod:`rinlib.plotting_explorer`.
+ordinary predictions (tested). Figures live in :mod:`rinlib.reporting.explorer_view`.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ from rinlib.model import RIN
 from rinlib.predict import encode, predict
 from rinlib.records import Sentence, Span, anchor
 from rinlib.training import load_result, resolve_device
-from rinlib.userdata import dataset_name, is_user_config
+from rinlib.inputs import dataset_name, is_user_config
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = REPO / "models"

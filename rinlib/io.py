@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -44,30 +45,8 @@ def atomic_write_with(path: Path, write: Callable[[Path], None]) -> None:
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file, read in 1 MiB blocks (data files, vectors and shipped models)."""
-    import hashlib
-
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-_NO_DATES = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}  # byte-stable reruns
-
-
-def save_figure_files(fig: Any, stem: str | Path, formats: tuple[str, ...] = ("png", "svg"),
-                      dpi: int = 150) -> list[Path]:
-    """Write a matplotlib figure as ``stem.<fmt>`` for each format, atomically, without
-    creation dates and with a fixed SVG id salt: a rerun with the same numbers gives the same
-    bytes, so re-rendering committed results leaves ``git status`` clean."""
-    import matplotlib
-
-    paths = []
-    with matplotlib.rc_context({"svg.hashsalt": "rinlib"}):  # unset, SVG clip/path ids are random
-        for fmt in formats:
-            path = Path(f"{stem}.{fmt}")
-            atomic_write_with(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight",
-                                                                     metadata=_NO_DATES.get(fmt)))
-            paths.append(path)
-    return paths

@@ -322,6 +322,11 @@ def evaluate(sentences: Sequence[Sentence], predictions: Sequence[Prediction], t
     return out
 
 
+def split_scores(sentences: Sequence[Sentence], predictions: Sequence[Prediction], task: str) -> dict[str, dict]:
+    """:func:`evaluate` as plain dicts: a split's entry in a run's ``metrics.json``."""
+    return {protocol: score.to_dict() for protocol, score in evaluate(sentences, predictions, task).items()}
+
+
 # --------------------------------------------------------------------------- breakdowns
 
 def overlap_category(triples: Iterable[Triple]) -> set[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rinlib.config import TABLE3, TASKS
+from rinlib.config import TABLE3
 
 PAPER = "Sun et al., EMNLP 2020 (RIN)"
 DATASETS = ("nyt", "webnlg")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import subprocess
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-import rinlib
+from rinlib.version import __version__
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,8 +47,6 @@ def _git(repo: Path, *args: str) -> str:
 
 def _same_sources(repo: Path, path: str) -> bool:
     """Whether a notebook's cells (type and source) equal those committed at HEAD."""
-    import json
-
     def cells(text: str) -> list[tuple[str, str]]:
         return [(c["cell_type"], "".join(c["source"])) for c in json.loads(text)["cells"]]
 
@@ -75,6 +74,6 @@ def device_name(device: torch.device | str = "cpu") -> str:
 
 def collect(device: torch.device | str = "cpu") -> dict:
     """Provenance fields stored beside every result."""
-    return {"commit": git_commit(), "rinlib": rinlib.__version__, "torch": torch.__version__,
+    return {"commit": git_commit(), "rinlib": __version__, "torch": torch.__version__,
             "python": platform.python_version(), "device": str(device), "device_name": device_name(device),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

@@ -31,11 +31,12 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from rinlib import batching, data, provenance
+from rinlib import batching, provenance
 from rinlib.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
 from rinlib.config import RunConfig
+from rinlib.inputs import Prepared, prepare
 from rinlib.io import atomic_write_json, atomic_write_text
-from rinlib.metrics import Prediction, evaluate
+from rinlib.metrics import Prediction, evaluate, split_scores
 from rinlib.model import RIN, build_model
 from rinlib.predict import encode, predict, write_predictions
 from rinlib.records import Sentence
@@ -65,53 +66,6 @@ def resolve_device(name: str) -> torch.device:
 
 
 @dataclass
-class Prepared:
-    """Everything a run needs from the data layer, built once per (dataset, task, subset).
-
-    ``load_test`` is called only after training, to score the dev-selected model; it returns
-    None for a data set without a test split (a user's folder without ``test.json``).
-    """
-
-    train: list[Sentence]
-    dev: list[Sentence]
-    load_test: Callable[[], list[Sentence] | None]
-    words: list[str]
-    pos: list[str]
-    relations: list[str]
-    vectors: np.ndarray
-    coverage: dict
-    info: dict
-
-
-def prepare_sentences(cfg: RunConfig, train: list[Sentence], dev: list[Sentence],
-                      load_test: Callable[[], list[Sentence] | None], relations: list[str],
-                      info: dict | None = None) -> Prepared:
-    """Vocabularies from ``train`` only, POS vocabulary and word vectors, for any sentences
-    (the kit's data sets, a user's own, or test fixtures)."""
-    cfg = cfg.resolved()
-    vocab = data.build_word_vocab(train)
-    vectors, coverage = data.load_word_vectors(vocab, glove_path=cfg.glove_path, dim=cfg.word_dim,
-                                               seed=cfg.seed, train_sentences=train, verbose=cfg.progress,
-                                               vectors=cfg.vectors)
-    return Prepared(train, dev, load_test, vocab.itos, data.pos_vocab().itos, list(relations), vectors,
-                    coverage, info or {})
-
-
-def prepare(cfg: RunConfig) -> Prepared:
-    """Load the configured data set's train/dev (subsets per ``max_train``/``max_dev``)."""
-    from rinlib import userdata  # not at the top: rinlib.userdata imports this module
-
-    cfg = cfg.resolved()
-    if userdata.is_user_config(cfg):  # a user's folder, not a named data set
-        return userdata.prepare(cfg)
-    train = data.load_dataset(cfg.dataset, cfg.task, "train", root=cfg.data_root)[: cfg.max_train]
-    dev = data.load_dataset(cfg.dataset, cfg.task, "dev", root=cfg.data_root)[: cfg.max_dev]
-    return prepare_sentences(cfg, train, dev,
-                             lambda: data.load_dataset(cfg.dataset, cfg.task, "test", root=cfg.data_root),
-                             data.relations(cfg.dataset), data.dataset_info(cfg.dataset))
-
-
-@dataclass
 class RunResult:
     """A finished run: where it lives, its resolved config and its metrics."""
 
@@ -119,10 +73,6 @@ class RunResult:
     config: RunConfig
     metrics: dict
     history: pd.DataFrame
-
-
-def _metrics_dict(res: dict) -> dict:
-    return {proto: prf.to_dict() for proto, prf in res.items()}
 
 
 class _Twin:
@@ -470,7 +420,7 @@ def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, d
         preds = predict(model, encode(sents, prep.words, prep.pos, prep.relations), prep.relations,
                         threshold=cfg.threshold)
         write_predictions(out / f"predictions_{split}.jsonl", sents, preds)
-        results[split] = _metrics_dict(evaluate(sents, preds, cfg.task))
+        results[split] = split_scores(sents, preds, cfg.task)
     history = pd.DataFrame(state["history"])
     epochs_run = int(state["epoch"])
     user = prep.info.get("user_data")  # a user's folder: named by its path and file hashes (rinlib.userdata)

@@ -16,7 +16,6 @@ unless asked for (``test_curve=true``); it needs ``test.json``.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +23,14 @@ import pandas as pd
 
 from rinlib.config import DATASETS, ConfigError, RunConfig
 from rinlib.data.embeddings import coverage_line
-from rinlib.data.errors import DataError
-from rinlib.data.folder import describe, fingerprint, read_folder, split_files
+from rinlib.data.folder import fingerprint, split_files
 from rinlib.data.readers import DATA_DIR
+from rinlib.experiments import base_config
 from rinlib.io import atomic_write_json
-from rinlib.training import Prepared, RunResult, prepare_sentences, train
+from rinlib.inputs import USER_KEY, Prepared, prepare
+from rinlib.runs import results_root, run_lock
+from rinlib.training import RunResult, train
 
-USER_KEY = "user_data"
 TABLE3_DEFAULTS = "webnlg"
 EXAMPLE = DATA_DIR / "examples" / "your_data"
 """A tiny synthetic folder in the layout above (notebook 09 and the tests train on it)."""
@@ -43,21 +43,9 @@ def is_folder(value: object) -> bool:
     return isinstance(value, str) and value not in DATASETS and Path(value).is_dir()
 
 
-def is_user_config(cfg: RunConfig) -> bool:
-    """Whether a config trains on a user's folder (module doc)."""
-    return USER_KEY in cfg.extra
-
-
-def dataset_name(cfg: RunConfig) -> str:
-    """What outputs call the data: ``user:<folder name>`` for a user's folder, else the data set's name."""
-    return f"user:{Path(cfg.data_root or '?').name}" if is_user_config(cfg) else cfg.dataset
-
-
 def user_config(folder: str | Path, profile: str = "full", **fields: Any) -> RunConfig:
     """The config of a run on ``folder`` under ``profile``'s budget (:func:`rinlib.experiments.base_config`),
     ``fields`` (RunConfig fields, e.g. ``task="exact"``) winning over the budget."""
-    from rinlib.experiments import base_config
-
     fixed = {"dataset", "data_root", "extra"} & set(fields)
     if fixed:
         raise ConfigError(f"{sorted(fixed)} are set by the folder of a user's data set; leave them out")
@@ -72,24 +60,6 @@ def user_config(folder: str | Path, profile: str = "full", **fields: Any) -> Run
         raise ConfigError(f"test_curve=true needs {folder}/test.json")
     cfg.resolved()  # every value checked now, before any data is read
     return cfg
-
-
-def prepare(cfg: RunConfig) -> Prepared:
-    """The run's data from its folder (``max_train``/``max_dev`` subsets), checked to be the files its
-    config was made from; ``info`` carries the folder, the file hashes and the data report."""
-    cfg = cfg.resolved()
-    data = read_folder(cfg.data_root or "")
-    changed = sorted(k for k in set(data.sha256) | set(cfg.extra[USER_KEY])
-                     if data.sha256.get(k) != cfg.extra[USER_KEY].get(k))
-    if changed:
-        raise DataError(f"{changed} changed since this run's config was made (sha256 differs); train it as a new "
-                        "run (--restart, or another --out)", file=data.folder)
-    test = data.splits.get("test")
-    user = {"name": dataset_name(cfg), "folder": str(data.folder), "sha256": dict(data.sha256)}
-    # progress off: the coverage line is printed once, with the rest of the report (report_text)
-    return prepare_sentences(replace(cfg, progress=False), data.splits["train"][: cfg.max_train],
-                             data.splits["dev"][: cfg.max_dev], lambda: test, data.relations,
-                             {"user_data": user, "report": describe(data)})
 
 
 def data_report(prep: Prepared) -> dict[str, Any]:
@@ -133,8 +103,6 @@ def report_text(report: dict[str, Any]) -> str:
 def run_dir(cfg: RunConfig, root: str | Path | None = None) -> Path:
     """Where a user's run goes by default: ``<results>/user/<profile>/<folder name>/<task>/<variant>/K<k>/seed<s>``,
     outside ``<results>/runs`` so it never mixes with the paper's grid and its tables."""
-    from rinlib.runs import results_root
-
     c = cfg.resolved()
     base = Path(root) if root else results_root() / "user"
     return base / c.profile / Path(c.data_root or "?").name / c.task / c.variant / f"K{c.K}" / f"seed{c.seed}"
@@ -157,8 +125,6 @@ def train_folder(folder: str | Path, profile: str = "full", out: str | Path | No
                  restart: bool = False, verbose: bool = True, **fields: Any) -> tuple[RunResult, dict[str, Any]]:
     """Train on a user's folder (dev selection, test scored once if ``test.json`` exists); writes
     ``data_report.json`` and ``relations.json`` beside the run. Returns (result, data report)."""
-    from rinlib.runs import run_lock
-
     cfg = user_config(folder, profile, **fields)
     out = Path(out) if out else run_dir(cfg)
     _check_same_files(cfg, out, restart)

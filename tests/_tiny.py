@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rinlib.config import RunConfig
 from rinlib.records import Sentence, sentence_from_dict
-from rinlib.training import Prepared, prepare_sentences
+from rinlib.inputs import Prepared, prepare_sentences
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tiny"
 

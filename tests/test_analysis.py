@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _tiny import sentences, tiny_config, tiny_prepared  # noqa: E402
 
-from rinlib import analysis  # noqa: E402
+from rinlib.reporting import analysis, figures, tables  # noqa: E402
 from rinlib.metrics import paired_bootstrap  # noqa: E402
 from rinlib.config import RunConfig  # noqa: E402
 from rinlib.records import Sentence, Triple  # noqa: E402
@@ -152,7 +152,7 @@ def test_case_study_selects_differing_sentences_and_renders(runs):
     assert set(table["row"]) <= {"Gold", "RIN", "RIN w/o interaction"}
     page = analysis.case_html(cases, "t", "note <b>")
     assert "note &lt;b&gt;" in page and "#1f5fbf" in page
-    md = analysis.to_markdown(table.head(2))
+    md = tables.markdown(table.head(2)) + "\n"  # as a .md file holds it
     assert md.count("\n") == 4 and md.startswith("| sid |")
     assert [c.label for c in cases] == sorted((c.label for c in cases), key=groups.index)
 
@@ -191,9 +191,9 @@ def test_plot_and_provenance(runs, tmp_path):
     fig = analysis.plot_scores(df, "category", note=analysis.caption(runs), order=list(analysis.CATEGORY_ORDER))
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert texts and all(t.replace(".", "").isdigit() for t in texts)
-    paths = analysis.save_figure(fig, tmp_path / "fig")
+    paths = figures.save_figure(fig, tmp_path / "fig")
     assert all(p.stat().st_size > 0 for p in paths)
-    out = analysis.save_table(df, tmp_path / "t.csv", runs)
+    out = tables.save_table(df, tmp_path / "t.csv", provenance=analysis.provenance(runs), index=True)
     prov = json.loads(out.with_suffix(".provenance.json").read_text())
     assert prov["seeds"] == [1, 2] and prov["reduced"] and prov["protocol"] == "strict"
     assert analysis.caption(runs).startswith("REDUCED (test profile)")
@@ -202,7 +202,7 @@ def test_plot_and_provenance(runs, tmp_path):
 def test_report_investigations_from_runs(runs, tmp_path):
     import pandas as pd
 
-    from rinlib import report
+    from rinlib.reporting import report
 
     text = "\n".join(report.investigations(runs))
     assert "### Word vectors" in text and "### Protocols" in text

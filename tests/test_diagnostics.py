@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rinlib import diagnostics
+from rinlib.reporting import diagnostics
 
 
 def _row(vectors, task, variant, seed, f1, run_dir="x", paper_f1=None, epochs_run=3, selected=2):

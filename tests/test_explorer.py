@@ -12,7 +12,8 @@ import pytest
 matplotlib.use("Agg")
 
 from _tiny import relations, sentences, tiny_config, tiny_prepared  # noqa: E402
-from rinlib import explorer, inference, plotting_explorer  # noqa: E402
+from rinlib import explorer, inference  # noqa: E402
+from rinlib.reporting import explorer_view, figures  # noqa: E402
 from rinlib.checkpoint import load_model  # noqa: E402
 from rinlib.records import Triple  # noqa: E402
 from rinlib.predict import encode, predict  # noqa: E402
@@ -145,13 +146,13 @@ def test_find_model_prefers_shipped_then_full_run(tmp_path, tiny_run):
 def test_figures_build_and_save(tiny_run, tmp_path):
     _, model, meta = tiny_run
     view = explorer.layer_view(model, meta, sentences("test")[0])
-    for fig in (plotting_explorer.plot_tag_layers(view, "caption"),
-                plotting_explorer.plot_layer_heatmaps(view, None, "caption"),
-                plotting_explorer.plot_layer_heatmaps(view, relations()[0])):
+    for fig in (explorer_view.plot_tag_layers(view, "caption"),
+                explorer_view.plot_layer_heatmaps(view, None, "caption"),
+                explorer_view.plot_layer_heatmaps(view, relations()[0])):
         assert fig.axes
     study = explorer.test_set_layers(model, meta, sentences("test"))
-    fig = plotting_explorer.plot_fixed_broken(study.transitions, study.scores, "caption")
-    paths = plotting_explorer.save_figure(fig, tmp_path / "fb")
+    fig = explorer_view.plot_fixed_broken(study.transitions, study.scores, "caption")
+    paths = figures.save_figure(fig, tmp_path / "fb")
     assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size > 0 for p in paths)
 
 
@@ -162,7 +163,7 @@ def test_widget_cell_falls_back_without_ipywidgets(tiny_run, monkeypatch, capsys
     monkeypatch.setenv("JPY_SESSION_NAME", "x.ipynb")
     tokens = sentences("test")[0].tokens
     for interactive in (None, True):
-        view = plotting_explorer.show_explorer(model, meta, tokens, interactive=interactive)
+        view = explorer_view.show_explorer(model, meta, tokens, interactive=interactive)
         assert isinstance(view, explorer.LayerView) and view.sentence.tokens == tokens
     assert "ipywidgets is not installed" in capsys.readouterr().out
 
@@ -171,7 +172,7 @@ def test_widget_cell_is_static_under_papermill(tiny_run, monkeypatch):
     """With ipywidgets installed but no Jupyter server (papermill/nbval), the view is static."""
     _, model, meta = tiny_run
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
-    view = plotting_explorer.show_explorer(model, meta, sentences("test")[0])
+    view = explorer_view.show_explorer(model, meta, sentences("test")[0])
     assert isinstance(view, explorer.LayerView)
 
 
@@ -189,13 +190,13 @@ def test_widget_updates_draw_images_not_figure_reprs(tiny_run, monkeypatch):
     InteractiveShell.instance()  # the formatter an ipywidgets Output uses
     _, model, meta = tiny_run
     test = sentences("test")
-    app = plotting_explorer.show_explorer(model, meta, test[0], interactive=True, test=test)
-    assert isinstance(app, plotting_explorer.ExplorerApp)
-    assert app.relation.value == plotting_explorer.MAX_OVER_RELATIONS  # never a blank menu
+    app = explorer_view.show_explorer(model, meta, test[0], interactive=True, test=test)
+    assert isinstance(app, explorer_view.ExplorerApp)
+    assert app.relation.value == explorer_view.MAX_OVER_RELATIONS  # never a blank menu
     assert _mimes(app.out.outputs).count("image/png") == 2  # tags per layer and pair heatmaps
     for change in (lambda: setattr(app.text, "value", "Alan Bean was born in Wheeler , Texas ."),
                    lambda: setattr(app.relation, "value", meta["relations"][0]),
-                   lambda: setattr(app.relation, "value", plotting_explorer.MAX_OVER_RELATIONS),
+                   lambda: setattr(app.relation, "value", explorer_view.MAX_OVER_RELATIONS),
                    lambda: setattr(app.picker, "value", 3),
                    lambda: setattr(app.layer, "value", 1)):
         app.out.outputs = ()
@@ -204,9 +205,9 @@ def test_widget_updates_draw_images_not_figure_reprs(tiny_run, monkeypatch):
         bare = [o for o in app.out.outputs if o.get("data", {}).get("text/plain", "").startswith("<Figure size")
                 and "image/png" not in o["data"]]
         assert not bare
-    assert app.relation.value == plotting_explorer.MAX_OVER_RELATIONS
+    assert app.relation.value == explorer_view.MAX_OVER_RELATIONS
     assert app.text.value == " ".join(test[3].tokens) and app._item() is test[3]
-    one = plotting_explorer.plot_layer_heatmaps(explorer.layer_view(model, meta, test[3]), layers=[1])
+    one = explorer_view.plot_layer_heatmaps(explorer.layer_view(model, meta, test[3]), layers=[1])
     assert [a.get_title().split(":")[0] for a in one.axes if a.get_visible() and a.get_title()] == ["layer 1"]
 
 

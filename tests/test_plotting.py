@@ -11,7 +11,10 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from rinlib import experiments, paper, plotting  # noqa: E402
+from rinlib import experiments, paper  # noqa: E402
+from rinlib.reporting import figures, report, tables  # noqa: E402
+from rinlib.reporting import curves as run_curves  # noqa: E402
+from rinlib.reporting import paper_results as plotting  # noqa: E402
 
 
 def _run(profile: str, dataset: str, task: str, variant: str, K: int, seed: int, f1: float) -> dict:
@@ -70,7 +73,7 @@ def test_table5_and_figure3_data() -> None:
 def test_outputs_saved(tmp_path: Path) -> None:
     res = _results()
     fig = plotting.figure3(res, ["quick", "full"])
-    paths = plotting.save_figure(fig, "figure3", "quick", tmp_path)
+    paths = figures.save_figure(fig, tables.out_dir("figures", "quick", tmp_path) / "figure3", figures.PRINT_FORMATS)
     assert [p.suffix for p in paths] == [".png", ".svg", ".pdf"] and all(p.stat().st_size > 1000 for p in paths)
     labels = [t.get_text() for ax in fig.axes for t in ax.get_legend().get_texts()]
     assert any("WebNLG paper (K=0, K=2" in s for s in labels)
@@ -80,10 +83,10 @@ def test_outputs_saved(tmp_path: Path) -> None:
     assert not any("NYT-proxy" in s for s in labels)
     assert "Not drawn: NYT-proxy" in " ".join(t.get_text() for t in fig.texts)
     assert "nyt-proxy" in set(plotting.figure3_data(res, ["quick"])["dataset"])
-    csv = plotting.save_table(plotting.table5(res, ["quick"]), "table5", "quick", tmp_path, caption="cap")
+    csv = tables.save_table(plotting.table5(res, ["quick"]), tables.out_dir("tables", "quick", tmp_path) / "table5", caption="cap")
     md = (tmp_path / "tables/quick/table5.md").read_text()
     assert csv.exists() and md.startswith("cap ‡ needs NYT train split") and "\n\n| dataset |" in md
-    curves = plotting.training_curves(pd.DataFrame({"epoch": [1, 2], "loss": [3.0, 2.0], "loss_entity": [1.0, 0.5],
+    curves = run_curves.training_curves(pd.DataFrame({"epoch": [1, 2], "loss": [3.0, 2.0], "loss_entity": [1.0, 0.5],
                                                     "loss_relation": [2.0, 1.5], "dev_F1": [0.1, 0.2],
                                                     "dev_F1_paper": [0.1, 0.25]}))
     assert len(curves.axes) == 2
@@ -91,7 +94,6 @@ def test_outputs_saved(tmp_path: Path) -> None:
 
 
 def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
-    from rinlib import report
     res = _results()
     res["run_dir"] = [f"/r/runs/{p}/{d}/{t}/{v}/K{k}/seed{s}" for p, d, t, v, k, s in
                       zip(res.profile, res.dataset, res.task, res.variant, res.K, res.seed)]
@@ -144,7 +146,6 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
 def test_median_epoch_time_is_given_per_machine_of_a_resumed_run(tmp_path) -> None:
     import json
 
-    from rinlib import report
     pd.DataFrame({"epoch": [1, 2, 3, 4, 5], "epoch_time_s": [10.0, 12.0, 11.0, 30.0, 50.0]}).to_csv(
         tmp_path / "history.csv", index=False)
     assert report._median_epoch_s(tmp_path, 99.0) == "12.0"  # no provenance: one machine
@@ -155,7 +156,6 @@ def test_median_epoch_time_is_given_per_machine_of_a_resumed_run(tmp_path) -> No
 
 
 def test_report_headline_names_each_finished_full_cell_the_gain_and_the_grid() -> None:
-    from rinlib import report
     res = _results()
     full = res.assign(profile="full")  # the quick runs, relabelled: partial RIN/w-o, a proxy cell, one ablation
     cells = report._cells(full, ["full"])
@@ -176,8 +176,8 @@ def test_report_headline_names_each_finished_full_cell_the_gain_and_the_grid() -
 def test_rerendered_figure_has_the_same_bytes(tmp_path: Path) -> None:
     """Re-rendering committed results must not dirty git: no dates, no random SVG ids."""
     res = _results()
-    first = plotting.save_figure(plotting.figure3(res, ["quick"]), "figure3", "quick", tmp_path / "a")
-    second = plotting.save_figure(plotting.figure3(res, ["quick"]), "figure3", "quick", tmp_path / "b")
+    first = figures.save_figure(plotting.figure3(res, ["quick"]), tmp_path / "a" / "figure3", figures.PRINT_FORMATS)
+    second = figures.save_figure(plotting.figure3(res, ["quick"]), tmp_path / "b" / "figure3", figures.PRINT_FORMATS)
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
@@ -211,11 +211,11 @@ def test_caption_summarises_many_commits() -> None:
 def test_nyt_hint_is_in_the_caption_once_not_in_every_cell(tmp_path) -> None:
     table = plotting.table1(_results(), ["quick"])
     nyt = table[table["dataset"] == "NYT"]
-    assert len(nyt) == 4 and (nyt["quick: strict P"] == plotting.NYT_MISSING).all()
-    path = plotting.save_table(table, "t1", "quick", root=tmp_path, caption="Table 1")
+    assert len(nyt) == 4 and (nyt["quick: strict P"] == tables.NYT_MISSING).all()
+    path = tables.save_table(table, tables.out_dir("tables", "quick", tmp_path) / "t1", caption="Table 1")
     md = path.with_suffix(".md").read_text()
-    assert md.count(plotting.NYT_TRAIN_HINT) == 1 and md.startswith("Table 1 ‡ needs NYT train split")
-    assert plotting.footnoted(table[table["dataset"] != "NYT"], "c") == "c"
+    assert md.count(tables.NYT_TRAIN_HINT) == 1 and md.startswith("Table 1 ‡ needs NYT train split")
+    assert tables.footnoted(table[table["dataset"] != "NYT"], "c") == "c"
 
 
 def test_figure3_draws_each_seed_and_marks_table3_k() -> None:

@@ -63,7 +63,7 @@ def test_status_command_and_report_section(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "| table1 | 4 | 1 | 1 | 1 | 1 | 0 |" in out
     assert "| webnlg/partial/no_interaction/K0/seed1 | 1 | resumable | 1 | 2 |" in out
-    from rinlib import report
+    from rinlib.reporting import report
 
     full = progress.grid_progress(report.EXPERIMENTS, "full", tmp_path)
     text = "\n".join(report.grid_lines(full))  # the full profile's grid: nothing under runs/full here

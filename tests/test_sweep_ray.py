@@ -95,6 +95,16 @@ def test_missing_ray_names_the_extra(monkeypatch, tmp_path):
         run([tiny(0, 1)], engine="ray", jobs=2, results_root=tmp_path, progress=False)
 
 
+def test_ray_engine_with_train_false_only_reads_back_without_ray(monkeypatch, tmp_path):
+    """A notebook opened by hand with engine='ray' shows the finished runs; it neither trains nor needs Ray."""
+    done, missing = tiny(0, 1), tiny(0, 2)
+    train(done, run_dir(done, tmp_path / "runs"), resume=False)
+    monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` fail
+    res = run([done, missing], engine="ray", jobs=2, results_root=tmp_path, progress=False, train=False)
+    assert [r.config.seed for r in res] == [1]
+    assert not (run_dir(missing, tmp_path / "runs") / "metrics.json").exists()
+
+
 def test_trial_config_threads_and_devices():
     cfg = tiny(1, 1)
     assert trial_config(cfg, 4, 0).num_threads == 4

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from _tiny import sentences, tiny_config, tiny_prepared
-from rinlib.training import TrainingError, prepare_sentences, train
+from rinlib.inputs import prepare_sentences
+from rinlib.training import TrainingError, train
 
 
 def _cfgs(**kw):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from rinlib.records import TAGS, Span
+from rinlib.records import Span
 
 """Tag inventory in the authors' id order (``constant.json``: O=0, B=1, I=2, E=3, S=4)."""
 

@@ -9,6 +9,7 @@ and meant to be saved in every run's provenance: it is a known deviation from th
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -83,8 +84,6 @@ def glove50_path() -> Path:
 
     Why a checksum: the experiment that compares coverage is only meaningful if every run read
     the same 400,000 vectors."""
-    import importlib.util
-
     spec = importlib.util.find_spec(GLOVE50_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise DataError(f"vectors 'glove50' need the extra 'vectors' ({GLOVE50_EXTRA}); it is not installed",

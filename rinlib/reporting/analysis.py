@@ -29,24 +29,26 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.figure import Figure
 
-import rinlib.runs
 from rinlib.config import DATASETS, VARIANT_LABELS, RunConfig
 from rinlib.data import build_word_vocab, dataset_info, load_dataset
 from rinlib.data.embeddings import VECTOR_STATUS, _glove_words, partial_glove_words, vector_status
 from rinlib.data.vocab import Vocab
-from rinlib import figures  # noqa: F401  (registers the notebook image formatter)
-from rinlib.io import atomic_write_json, atomic_write_text, save_figure_files
+from rinlib.experiments import experiment_configs
+from rinlib.io import atomic_write_text
+from rinlib.checkpoint import read_meta
 from rinlib.metrics import (PRF, Prediction, by_category, decode_bioes, error_breakdown, match_key,
                             paired_bootstrap, per_relation, protocol_breakdown)
-from rinlib.plotting import markdown, out_dir
-from rinlib.experiments import experiment_configs
+from rinlib.predict import read_predictions
 from rinlib.records import Sentence, Span, Triple, anchor
+from rinlib.reporting.figures import Figure
+from rinlib.reporting.tables import markdown, save_table
+from rinlib.runs import run_dir, run_status
 
 
 SYSTEMS = VARIANT_LABELS
@@ -109,8 +111,6 @@ def _default_gold(cfg: RunConfig) -> Sequence[Sentence]:
 
 def load_run(run_dir: str | Path, gold: Sequence[Sentence] | None = None) -> RunPredictions:
     """A finished run's test predictions with their gold sentences (default: ``load_dataset``)."""
-    from rinlib.predict import read_predictions  # on use: rinlib.predict imports torch, this module does not
-
     run = Path(run_dir)
     path = run / "predictions_test.jsonl"
     if not (run / "metrics.json").exists() or not path.exists():
@@ -137,22 +137,12 @@ def load_runs(run_dirs: Iterable[str | Path], gold: GoldLoader | None = None) ->
     return out
 
 
-def experiment_runs(experiment: str, profile: str, train: bool = True, **overrides) -> list[RunPredictions]:
-    """The finished runs of one experiment of ``rinlib.experiments`` (``table1``, ``nyt_proxy``, …),
-    trained by ``rinlib.runs.run`` (``train=False``: only those already finished) or read back
-    from its cache, with their test predictions. An experiment the profile skips (smoke skips
-    ``nyt_proxy``) gives ``[]``."""
+def finished_runs(experiment: str, profile: str, **overrides: Any) -> list[RunPredictions]:
+    """The finished runs of one experiment of ``rinlib.experiments`` (``table1``, ``nyt_proxy``, …)
+    with their test predictions; runs not finished yet are left out (training them is the
+    sweep's job: ``rinlib.runs.run``). An experiment the profile skips gives ``[]``."""
     configs = experiment_configs(experiment, profile, **overrides)
-    return load_runs([r.out_dir for r in rinlib.runs.run(configs, progress=False, train=train)]) if configs else []
-
-
-def output_dir(kind: str, profile: str) -> Path:
-    """``<results>/<kind>/<profile>/`` (kind: ``tables`` or ``figures``; ``$RIN_RESULTS`` honoured), created."""
-    if kind not in ("tables", "figures"):
-        raise ValueError(f"kind must be 'tables' or 'figures', got {kind!r}")
-    out = out_dir(kind, profile)
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    return load_runs([run_dir(c) for c in configs if run_status(c, run_dir(c)) == "cached"])
 
 
 def provenance(runs: Sequence[RunPredictions]) -> dict:
@@ -180,15 +170,6 @@ def caption(runs: Sequence[RunPredictions]) -> str:
     return (f"{label}datasets {', '.join(p['datasets'])}; protocol strict; seeds {p['seeds']}; "
             f"max epochs {p['max_epochs']}, run {p['epochs_run']}, selected {p['selected_epochs']}; "
             f"device {', '.join(p['devices']) or '?'}; commit {', '.join(c[:12] for c in p['commits']) or '?'}")
-
-
-def save_table(df: pd.DataFrame, path: str | Path, runs: Sequence[RunPredictions]) -> Path:
-    """``path`` (.csv) plus ``<stem>.provenance.json`` beside it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, df.to_csv())
-    atomic_write_json(path.with_suffix(".provenance.json"), provenance(runs))
-    return path
 
 
 # --------------------------------------------------------------------------- scores
@@ -241,8 +222,6 @@ def run_vocab(run: RunPredictions) -> Vocab:
     """The word vocabulary a run trained with: from its ``model.safetensors`` where the run dir
     has one (exact, even for a user's own sentences), else rebuilt from the named data set's
     train split as training built it (a clone holds no per-run weights)."""
-    from rinlib.checkpoint import read_meta  # on use: rinlib.checkpoint imports torch, this module does not
-
     model, c = run.run_dir / "model.safetensors", run.config
     if not model.is_file() and c.dataset in DATASETS:
         train = load_dataset(c.dataset, c.task, "train", root=c.data_root)[: c.max_train]
@@ -335,11 +314,6 @@ def plot_scores(df: pd.DataFrame, x: str, title: str = "", note: str = "", value
     if note:
         fig.text(0.01, -0.01, note, fontsize=7, color="0.3", ha="left", va="top", wrap=True)
     return fig
-
-
-def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
-    """``stem.<fmt>`` for each format."""
-    return save_figure_files(fig, stem, tuple(formats))
 
 
 # --------------------------------------------------------------------------- significance
@@ -533,20 +507,15 @@ def case_html(cases: Sequence[Case], title: str = "", note: str = "") -> str:
     return "\n".join(out)
 
 
-def to_markdown(df: pd.DataFrame) -> str:
-    """A GitHub markdown table (no extra dependency); ``|`` in cells is escaped."""
-    return markdown(df) + "\n"
-
-
 def save_cases(cases: Sequence[Case], stem: str | Path, runs: Sequence[RunPredictions], title: str = "") -> list[Path]:
     """``stem.csv``, ``stem.md`` and ``stem.html`` of the cases, with ``stem.provenance.json``."""
     stem = Path(stem)
     table = case_table(cases)
-    csv = save_table(table.set_index("sid"), stem.with_suffix(".csv"), runs)
+    csv = save_table(table.set_index("sid"), stem, provenance=provenance(runs), index=True)
     note = caption(runs)
     md, page = stem.with_suffix(".md"), stem.with_suffix(".html")
-    atomic_write_text(md, (f"## {title}\n\n" if title else "") + to_markdown(table.drop(columns="sentence"))
-                      + f"\n{note}\n")
+    atomic_write_text(md, (f"## {title}\n\n" if title else "") + markdown(table.drop(columns="sentence"))
+                      + f"\n\n{note}\n")
     atomic_write_text(page, case_html(cases, title, note))
     return [csv, md, page]
 

@@ -12,6 +12,7 @@ full-schedule runs only (REPORT sections "Word vectors and the gain" and "Select
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from rinlib import paper
-from rinlib.config import DEFAULT_VECTORS, VARIANT_LABELS, VECTORS
+from rinlib.config import DEFAULT_VECTORS, TASKS, VARIANT_LABELS, VECTORS
 from rinlib.experiments import is_figure3_point, runs_behind, table3_k
-from rinlib.figures import Figure, new_figure
+from rinlib.reporting.figures import Figure, new_figure
+from rinlib.reporting.tables import fmt
 
 
 SYSTEMS = {v: VARIANT_LABELS[v] for v in ("rin", "no_interaction")}  # Table 1's two systems
@@ -41,15 +43,11 @@ def _mean_std(v: pd.Series) -> tuple[float, float, int]:
     return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else float("nan"), len(v)
 
 
-def _fmt(mean: float, std: float) -> str:
-    return "" if np.isnan(mean) else f"{mean:.1f}" if np.isnan(std) else f"{mean:.1f} ± {std:.1f}"
-
-
 def vector_scores(cells: pd.DataFrame) -> pd.DataFrame:
     """Strict test P/R/F1 (mean ± std over seeds, percent) per (vectors, task, system)."""
     rows = []
     for vec in VECTORS:
-        for task in paper.TASKS:
+        for task in TASKS:
             for variant, system in SYSTEMS.items():
                 g = cells[(cells["vectors"] == vec) & (cells["task"] == task) & (cells["variant"] == variant)]
                 row = {"vectors": vec, "task": task, "system": system, "n seeds": len(g)}
@@ -77,7 +75,7 @@ def vector_gains(scores: pd.DataFrame) -> pd.DataFrame:
 
 def vectors_table(scores: pd.DataFrame, gains: pd.DataFrame) -> pd.DataFrame:
     """One printable row per (vectors, task, system): P/R/F1 and the gain of its setting."""
-    out = scores.assign(**{m: [_fmt(a, b) for a, b in zip(scores[m], scores[f"{m}_std"])] for m in ("P", "R", "F1")})
+    out = scores.assign(**{m: [fmt(a, b, sep=" ± ") for a, b in zip(scores[m], scores[f"{m}_std"])] for m in ("P", "R", "F1")})
     g = gains.assign(gain=["" if np.isnan(a) else f"{a:+.1f}" + ("" if np.isnan(b) else f" ± {b:.1f}")
                            for a, b in zip(gains["gain"], gains["gain_se"])],
                      **{"paper gain": gains["paper gain"].map(lambda v: f"{v:+.1f}")})
@@ -89,7 +87,7 @@ def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
     """Generated sentences: per task, complete vs cut 50-d vectors (coverage alone) and complete
     50-d vs the default 100-d runs, each difference against two standard errors."""
     lines = []
-    for task in paper.TASKS:
+    for task in TASKS:
         for system in SYSTEMS.values():
             s = scores[(scores["task"] == task) & (scores["system"] == system)].set_index("vectors")
             for a, b, what in (("glove50", "glove50-top2716", "coverage alone (complete vs cut 50-d)"),
@@ -121,7 +119,7 @@ def vectors_figure(scores: pd.DataFrame) -> Figure:
     fig = new_figure(figsize=(9, 3.6), layout="constrained")
     axes = fig.subplots(1, 2)
     x = np.arange(len(VECTORS))
-    for ax, task in zip(axes, paper.TASKS):
+    for ax, task in zip(axes, TASKS):
         for off, (system, colour) in zip((-0.1, 0.1), zip(SYSTEMS.values(), ("#1f77b4", "#7f7f7f"))):
             s = scores[(scores["task"] == task) & (scores["system"] == system)].set_index("vectors").reindex(VECTORS)
             ax.errorbar(x + off, s["F1"], yerr=s["F1_std"].fillna(0), fmt="o", capsize=3, color=colour,
@@ -171,7 +169,7 @@ def selection_table(rows: pd.DataFrame) -> pd.DataFrame:
                           ("dev-selected paper F1", "dev-selected (paper protocol)"),
                           ("inflation", "inflation (paper protocol)"),
                           ("inflation_strict", "inflation (strict)")):
-            row[name] = _fmt(*_mean_std(g[col])[:2])
+            row[name] = fmt(*_mean_std(g[col])[:2], sep=" ± ")
         row["n seeds"] = len(g)
         out.append(row)
     return pd.DataFrame(out)
@@ -214,8 +212,6 @@ def pending(results: pd.DataFrame, runs_root: Path, settings: Sequence[str] = VE
 def _betainc(a: float, b: float, x: float) -> float:
     """Regularised incomplete beta I_x(a, b) by its continued fraction (Lentz), for the t test's
     p-value without a SciPy dependency."""
-    import math
-
     if x <= 0.0 or x >= 1.0:
         return 0.0 if x <= 0.0 else 1.0
     if x > (a + 1) / (a + b + 2):
@@ -257,7 +253,7 @@ def figure3_verdict(results: pd.DataFrame, dataset: str = "webnlg", alpha: float
     r = results[(results["profile"] == "full") & (results["dataset"] == dataset)] if not results.empty else results
     r = r[is_figure3_point(r)] if not r.empty else r
     lines = []
-    for task in paper.TASKS:
+    for task in TASKS:
         chosen = table3_k(dataset, task)
         by_k = {int(k): g.set_index("seed")["test_strict_f1"] * 100 for k, g in r[r["task"] == task].groupby("K")}
         if chosen not in by_k:

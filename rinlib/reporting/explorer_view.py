@@ -9,7 +9,6 @@ or without ipywidgets, it renders the same content statically instead of failing
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -20,10 +19,9 @@ from IPython.display import Markdown
 from matplotlib.patches import Rectangle
 
 from rinlib.explorer import ExplorerError, LayerView, as_sentence, layer_view, tokenize
-from rinlib.figures import display
-from rinlib.io import save_figure_files
 from rinlib.model import RIN
 from rinlib.records import Sentence, anchor
+from rinlib.reporting.figures import display
 
 
 _FIXED, _BROKEN, _ANCHOR = "#2a9d4b", "#c8372d", "#d62728"
@@ -149,11 +147,6 @@ def plot_fixed_broken(transitions: pd.DataFrame, scores: pd.DataFrame | None = N
     fig.suptitle("Gold triples fixed / broken between interaction layers", fontsize=11)
     _footer(fig, caption)
     return fig
-
-
-def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
-    """Write ``stem.<fmt>`` for each format (atomically); returns the paths."""
-    return save_figure_files(fig, stem, tuple(formats))
 
 
 # --------------------------------------------------------------------------- static and interactive view

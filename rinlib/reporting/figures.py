@@ -1,26 +1,63 @@
-"""Figures in notebooks: every figure the kit makes is a ``matplotlib.figure.Figure`` that shows
-as an image wherever IPython displays it.
+"""The one figure writer: figures made outside pyplot, shown as images in notebooks, saved
+byte-stable.
 
-Why: ``run_all.sh`` and CI export ``MPLBACKEND=Agg`` and kernels inherit it. Under Agg, IPython
-registers no image formatter, so a figure returned as a cell's value, or displayed from a widget
-callback, shows as its text repr ``<Figure size ...>``. Registering the PNG formatter ourselves
-makes display independent of the backend; making figures with ``Figure`` (not ``pyplot``) means
-no backend also draws them a second time at the end of the cell.
+Why the notebook part: ``run_all.sh`` and CI export ``MPLBACKEND=Agg`` and kernels inherit
+it. Under Agg, IPython registers no image formatter, so a figure returned as a cell's value, or
+displayed from a widget callback, shows as its text repr ``<Figure size ...>``. Registering the
+PNG formatter ourselves makes display independent of the backend; making figures with
+``Figure`` (not ``pyplot``) means no backend also draws them a second time at the end of the cell.
+
+Why byte-stable files: re-rendering committed results with the same numbers must leave
+``git status`` clean, so saved figures carry no creation date and a fixed SVG id salt.
 """
 
 from __future__ import annotations
 
-import sys
+import textwrap
+from pathlib import Path
 from typing import Any
 
+import matplotlib
+import seaborn as sns
+from IPython import get_ipython
+from IPython.core.pylabtools import select_figure_formats
+from IPython.display import display as ipython_display
 from matplotlib.figure import Figure
 
+from rinlib.io import atomic_write_with
+
 INLINE_DPI = 110  # inline PNGs: small notebooks, readable labels (the saved files use their own dpi)
+PRINT_FORMATS = ("png", "svg", "pdf")  # the paper's figures and the report's: a PDF for papers too
+PRINT_DPI = 200
+_NO_DATES = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 
 def new_figure(**kw: Any) -> Figure:
     """A figure outside pyplot's state (shown only where it is displayed; never leaks)."""
     return Figure(**kw)
+
+
+def paper_style() -> None:
+    """The seaborn theme of the paper's figures (small print, ticks)."""
+    sns.set_theme(context="paper", style="ticks", font_scale=1.1)
+
+
+def wrap(text: str, width: int) -> str:
+    """A long caption broken into lines of at most ``width`` characters (for ``fig.text``)."""
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def save_figure(fig: Figure, stem: str | Path, formats: tuple[str, ...] = ("png", "svg"),
+                dpi: int = 150) -> list[Path]:
+    """Write ``stem.<fmt>`` for each format, atomically and byte-stable; returns the paths."""
+    paths = []
+    with matplotlib.rc_context({"svg.hashsalt": "rinlib"}):  # unset, SVG clip/path ids are random
+        for fmt in formats:
+            path = Path(f"{stem}.{fmt}")
+            atomic_write_with(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight",
+                                                                     metadata=_NO_DATES.get(fmt)))
+            paths.append(path)
+    return paths
 
 
 def show_inline() -> None:
@@ -29,12 +66,9 @@ def show_inline() -> None:
     Does nothing outside IPython. Called once when this module is imported (every plotting
     module imports it), so a notebook needs no ``%matplotlib`` line; :func:`display` calls it
     again for a kernel started after the import (a test's shell)."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
+    shell = get_ipython()
     if shell is None:
         return
-    from IPython.core.pylabtools import select_figure_formats
-
     select_figure_formats(shell, {"png"}, dpi=INLINE_DPI, bbox_inches="tight")
 
 
@@ -46,8 +80,6 @@ def display(*objs: Any, show: Any = None) -> None:
         for obj in objs:
             show(obj)
         return
-    from IPython.display import display as ipython_display
-
     ipython_display(*objs)
 
 

@@ -14,29 +14,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from rinlib import paper
-from rinlib.figures import Figure, display, new_figure
-from rinlib.config import VARIANT_LABELS, RunConfig
-from rinlib.io import atomic_write_text, save_figure_files
+from rinlib.config import TASKS, VARIANT_LABELS
 from rinlib.experiments import PROFILES, cells, is_figure3_point, runs_behind, settings, table3_k
-from rinlib.runs import results_root
+from rinlib.metrics import PROTOCOLS
+from rinlib.reporting.figures import Figure, new_figure, paper_style, wrap
+from rinlib.reporting.tables import NYT_MISSING, fmt, styled
 
 METRICS = ("P", "R", "F1")
-PROTOCOLS = ("strict", "paper")
 PROTOCOL_NAMES = {"strict": "strict", "paper": "paper protocol"}
-_COL = {"P": "precision", "R": "recall", "F1": "f1"}
-NYT_TRAIN_HINT = ("needs NYT train split (see README): RIN_NYT_TRAIN=<train_triples.json> "
-                  "RIN_NYT_EXACT_TRAIN=<train.json> ./run_all.sh --datasets 'webnlg nyt'")
-NYT_MISSING = "needs NYT train split ‡"  # a table cell; the caption gets the hint once (:func:`footnoted`)
+METRIC_KEYS = {"P": "precision", "R": "recall", "F1": "f1"}
 PROXY_NOTE = "PROXY: trained on NYT dev (4,500 sent.), not the paper's setting"
 DATASET_NAMES = {"webnlg": "WebNLG", "nyt": "NYT", "nyt-proxy": "NYT-proxy", "webnlg-etl": "WebNLG (ETL exact)"}
 
 
 # ----------------------------------------------------------------------------- summaries
-def summarise(results: pd.DataFrame, split: str = "test") -> pd.DataFrame:
+def cell_means(results: pd.DataFrame, split: str = "test") -> pd.DataFrame:
     """Mean/std/n over seeds per (profile, dataset, task, variant, K), in percent.
 
     Columns ``{strict,paper}_{P,R,F1}_{mean,std}``, ``n_seeds``, ``seeds``, ``epochs`` (max
@@ -50,7 +46,7 @@ def summarise(results: pd.DataFrame, split: str = "test") -> pd.DataFrame:
         row = dict(zip(keys, k))
         for proto in PROTOCOLS:
             for m in METRICS:
-                v = 100 * g[f"{split}_{proto}_{_COL[m]}"].astype(float)
+                v = 100 * g[f"{split}_{proto}_{METRIC_KEYS[m]}"].astype(float)
                 row[f"{proto}_{m}_mean"] = v.mean()
                 row[f"{proto}_{m}_std"] = v.std(ddof=1) if len(v) > 1 else float("nan")
         row.update(n_seeds=len(g), seeds=",".join(map(str, sorted(g["seed"]))),
@@ -60,13 +56,6 @@ def summarise(results: pd.DataFrame, split: str = "test") -> pd.DataFrame:
                    commit="; ".join(sorted({str(c)[:12] for c in g["commit"]})))
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def fmt(mean: float, std: float | None = None) -> str:
-    """``87.3±0.4``; ``87.3`` when there is no std (one seed, or the paper printed none)."""
-    if mean is None or np.isnan(mean):
-        return ""
-    return f"{mean:.1f}" if std is None or np.isnan(std) else f"{mean:.1f}±{std:.1f}"
 
 
 def provenance(results: pd.DataFrame, profile: str) -> str:
@@ -128,7 +117,7 @@ def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     without runs say what they need; ``nyt-proxy`` rows are labelled PROXY and carry no
     paper value (the proxy is not the paper's setting).
     """
-    summary = summarise(results)
+    summary = cell_means(results)
     groups = _profiles(results, profiles)
     rows = []
     for ds, task, model, K in cells("table1", datasets):
@@ -150,7 +139,7 @@ def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
 def table5(results: pd.DataFrame, profiles: Sequence[str] | None = None,
            datasets: Sequence[str] = ("webnlg", "nyt")) -> pd.DataFrame:
     """Paper Table 5 (exact-match F1 of RIN and four ablations) beside the measured F1."""
-    summary = summarise(results)
+    summary = cell_means(results)
     groups = _profiles(results, profiles)
     rows = []
     for ds, task, model, K in cells("table5", datasets):
@@ -177,7 +166,7 @@ def figure3_data(results: pd.DataFrame, profiles: Sequence[str] | None = None,
 
     K = 0 is RIN w/o interaction (the paper's K = 0 point); every other K is variant ``rin``.
     """
-    summary = summarise(results)
+    summary = cell_means(results)
     if summary.empty:
         return pd.DataFrame(columns=["profile", "dataset", "task", "K", "F1_mean", "F1_std", "n_seeds"])
     groups = _profiles(results, profiles)
@@ -222,33 +211,9 @@ def caption(results: pd.DataFrame, profiles: Sequence[str], title: str) -> str:
     return f"{title}. Paper: {paper.PAPER}. " + " || ".join(lines)
 
 
-def run_title(cfg: RunConfig) -> str:
-    """Short title of one run for curves: data set, task, variant, K, seed, profile."""
-    c = cfg.resolved()
-    return (f"{DATASET_NAMES.get(c.dataset, c.dataset)} {c.task}, {VARIANT_LABELS[c.variant]}, K={c.K}, "
-            f"seed {c.seed} — {settings(c.profile).label if c.profile in PROFILES else c.profile}, "
-            f"{c.epochs} epochs max")
-
-
-def run_scores(result: object) -> pd.DataFrame:
-    """Dev and test P/R/F1 (%) of one finished run, both protocols, one row per split × protocol."""
-    m = result.metrics  # type: ignore[attr-defined]
-    return pd.DataFrame([{"split": split, "protocol": PROTOCOL_NAMES[p],
-                          **{k: round(100 * m[split][p][_COL[k]], 2) for k in METRICS},
-                          "gold": m[split][p]["n_gold"], "predicted": m[split][p]["n_pred"],
-                          "correct": m[split][p]["n_correct"], "selected epoch": m["selected_epoch"]}
-                         for split in ("dev", "test") for p in PROTOCOLS])
-
-
 # ----------------------------------------------------------------------------- figures
 _PALETTE = {"webnlg": "#1f77b4", "nyt": "#d62728", "nyt-proxy": "#ff7f0e", "webnlg-etl": "#2ca02c"}
 _LINES = {"smoke": ":", "quick": "--", "full": "-"}
-
-
-def _style() -> None:
-    import seaborn as sns
-
-    sns.set_theme(context="paper", style="ticks", font_scale=1.1)
 
 
 def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protocol: str = "strict",
@@ -260,14 +225,14 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
     sentences and scores ~30 points lower: on the same axis it would flatten the WebNLG curves,
     and it is not the paper's setting. Its points stay in :func:`figure3_data`; the caption says
     what was left out."""
-    _style()
+    paper_style()
     all_points = figure3_data(results, profiles, protocol)
     data = all_points[all_points["dataset"].isin(datasets)]
     left_out = sorted(set(all_points["dataset"]) - set(datasets))
     fig = new_figure(figsize=(10, 4.2))
     axes = fig.subplots(1, 2)
     seeds = runs_behind(results, "figure3", datasets)
-    for ax, task, letter in zip(axes, paper.TASKS, "AB"):
+    for ax, task, letter in zip(axes, TASKS, "AB"):
         for ds in datasets:  # Table 3's K, the paper's choice the curve is read against
             if ((data["dataset"] == ds) & (data["task"] == task)).any():
                 ax.axvline(table3_k(ds, task), color=_PALETTE.get(ds, "k"), lw=0.8, ls=":", alpha=0.6,
@@ -294,8 +259,6 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
         ax.set_ylabel(f"F1 (%), {PROTOCOL_NAMES[protocol]}")
         ax.set_title(f"({letter}) {task.capitalize()} Match")
         ax.legend(fontsize=7, loc="best")
-    import seaborn as sns
-
     sns.despine(fig)
     drawn = seeds
     caption = "Figure 3 (RIN, Sun et al. 2020) regenerated. " + " | ".join(
@@ -303,95 +266,6 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
     if left_out:
         caption += (f" Not drawn: {', '.join(DATASET_NAMES.get(d, d) for d in left_out)} (not the paper's setting; "
                     "its points are in the figure3_points table).")
-    fig.text(0.01, 0.005, _wrap(caption, 190), fontsize=6.5, va="bottom", ha="left")
+    fig.text(0.01, 0.005, wrap(caption, 190), fontsize=6.5, va="bottom", ha="left")
     fig.tight_layout(rect=(0, 0.09, 1, 1))
     return fig
-
-
-def training_curves(history: pd.DataFrame, title: str = "") -> Figure:
-    """Loss (entity, relation, total) and dev F1 (both protocols) per epoch of one run."""
-    _style()
-    fig = new_figure(figsize=(9, 3.4))
-    a, b = fig.subplots(1, 2)
-    if not history.empty:
-        for col, lab in (("loss", "total"), ("loss_entity", "entity (BIOES CE)"), ("loss_relation", "relation (BCE)")):
-            a.plot(history["epoch"], history[col], marker=".", label=lab)
-        a.set_yscale("log")
-        b.plot(history["epoch"], 100 * history["dev_F1"], marker=".", label="dev F1 strict")
-        b.plot(history["epoch"], 100 * history["dev_F1_paper"], marker=".", ls="--", label="dev F1 paper protocol")
-    a.set(xlabel="epoch", ylabel="training loss (per batch, log)", title="loss")
-    b.set(xlabel="epoch", ylabel="F1 (%)", title="dev F1")
-    a.legend(fontsize=7)
-    b.legend(fontsize=7)
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-class LiveCurves:
-    """``on_epoch`` callback that redraws :func:`training_curves` in a notebook after each epoch."""
-
-    def __init__(self, title: str = "", history: pd.DataFrame | None = None) -> None:
-        self.title = title
-        self.rows: list[dict] = [] if history is None else history.to_dict("records")
-
-    def __call__(self, row: dict) -> None:
-        from IPython.display import clear_output
-
-        self.rows.append(row)
-        clear_output(wait=True)
-        display(training_curves(pd.DataFrame(self.rows), self.title))
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))
-
-
-# ----------------------------------------------------------------------------- output
-def out_dir(kind: str, profile: str, root: Path | None = None) -> Path:
-    """``<results>/{tables,figures}/<profile>/``."""
-    return Path(root or results_root()) / kind / profile
-
-
-def save_table(df: pd.DataFrame, name: str, profile: str, root: Path | None = None,
-               caption: str = "") -> Path:
-    """CSV + Markdown (with its provenance caption) under ``results/tables/<profile>/``."""
-    d = out_dir("tables", profile, root)
-    caption = footnoted(df, caption)
-    atomic_write_text(d / f"{name}.csv", df.to_csv(index=False))
-    atomic_write_text(d / f"{name}.md", (f"{caption}\n\n" if caption else "") + markdown(df) + "\n")
-    return d / f"{name}.csv"
-
-
-def markdown(df: pd.DataFrame) -> str:
-    """A GitHub Markdown table (no extra dependency such as tabulate)."""
-    def cell(v: object) -> str:
-        return str(v).replace("|", "\\|").replace("\n", " ")
-    lines = ["| " + " | ".join(map(cell, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines)
-
-
-def save_figure(fig: Figure, name: str, profile: str, root: Path | None = None) -> list[Path]:
-    """PNG (200 dpi), SVG and PDF under ``results/figures/<profile>/``."""
-    return save_figure_files(fig, out_dir("figures", profile, root) / name, ("png", "svg", "pdf"), dpi=200)
-
-
-def footnoted(df: pd.DataFrame, caption: str) -> str:
-    """The caption, plus the NYT train hint once when a cell of ``df`` needs it (instead of in every cell)."""
-    marked = df.astype(str).apply(lambda c: c.str.contains("‡", regex=False)).to_numpy().any() if len(df) else False
-    return f"{caption} ‡ {NYT_TRAIN_HINT}." if marked else caption
-
-
-def styled(df: pd.DataFrame, caption: str = ""):
-    """A pandas Styler for notebooks: caption, no index, Δ columns coloured by sign."""
-    def colour(v: object) -> str:
-        if isinstance(v, str) and v[:1] in "+-" and v[1:].replace(".", "", 1).isdigit():
-            return "color: #b22222" if v.startswith("-") else "color: #228b22"
-        return ""
-
-    sty = df.style.hide(axis="index").set_caption(footnoted(df, caption))
-    delta = [c for c in df.columns if "Δ" in c]
-    return sty.map(colour, subset=delta) if delta else sty

@@ -2,26 +2,27 @@
 finished runs only, with the known deviations of this kit spelled out beside the numbers.
 
 Why generated: a hand-written report drifts from the results; this one is rebuilt by
-``./run_all.sh`` (``python -m rinlib.report --profile quick``) after the notebooks.
+``./run_all.sh`` (``python -m rinlib report --profile quick``) after the notebooks.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from rinlib import analysis, diagnostics, paper, plotting
+from rinlib import paper
 from rinlib.checkpoint import CheckpointError
-from rinlib.config import DEFAULT_VECTORS, VARIANT_LABELS
+from rinlib.config import DEFAULT_VECTORS, TASKS, VARIANT_LABELS
 from rinlib.data.embeddings import VECTOR_STATUS
 from rinlib.data.errors import DataError
-from rinlib.io import atomic_write_text
 from rinlib.experiments import EXPERIMENTS, PROFILES, TABLE1_VARIANTS, cells, describe, runs_behind, table3_k
+from rinlib.io import atomic_write_text
+from rinlib.reporting import analysis, diagnostics, paper_results
+from rinlib.reporting.figures import PRINT_DPI, PRINT_FORMATS, save_figure
+from rinlib.reporting.tables import NYT_TRAIN_HINT, fmt, markdown, out_dir, save_table
 from rinlib.runs import collect, machine_spans, progress, results_root, span_labels
 
 DEVIATIONS = [
@@ -68,7 +69,7 @@ def _glove(results: pd.DataFrame) -> str:
 
 def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
     """Long table: one row per (profile, regenerated paper cell) that has runs."""
-    s = plotting.summarise(results)
+    s = paper_results.cell_means(results)
     rows = []
     wanted = [("Table 1", c, paper.TABLE1[c[:3]]["F1"]) for c in cells("table1", paper.DATASETS)]
     wanted += [("Table 5", c, paper.TABLE5[(c.dataset, c.variant)]) for c in cells("table5", paper.DATASETS)
@@ -76,7 +77,7 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
     wanted += [("Table 1 (proxy)", c, None) for c in cells("nyt_proxy")]
     for item, (ds, task, model, K), pv in wanted:
         for prof in profiles:
-            c = plotting.summary_cell(s, prof, ds, task, model, K)
+            c = paper_results.summary_cell(s, prof, ds, task, model, K)
             ref = paper.TABLE1[(paper.context_dataset(ds), task, model)]["F1"] if ds == "nyt-proxy" else pv
             row = {"item": item, "dataset": ds, "task": task, "model": VARIANT_LABELS[model], "K": K,
                    "paper F1": str(pv) if pv else f"— (paper NYT: {ref})"}
@@ -87,11 +88,11 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
                 continue
             rows.append({
                 **row,
-                "measured strict F1": plotting.fmt(c["strict_F1_mean"], c["strict_F1_std"]),
-                "measured paper-protocol F1": plotting.fmt(c["paper_F1_mean"], c["paper_F1_std"]),
+                "measured strict F1": fmt(c["strict_F1_mean"], c["strict_F1_std"]),
+                "measured paper-protocol F1": fmt(c["paper_F1_mean"], c["paper_F1_std"]),
                 # gaps are to the cell's own paper value, which a proxy (another training set) has not
-                **{f"gap {plotting.PROTOCOL_NAMES[p]}": "" if pv is None else f"{c[f'{p}_F1_mean'] - pv.mean:+.1f}"
-                   for p in plotting.PROTOCOLS},
+                **{f"gap {paper_results.PROTOCOL_NAMES[p]}": "" if pv is None else f"{c[f'{p}_F1_mean'] - pv.mean:+.1f}"
+                   for p in paper_results.PROTOCOLS},
                 "verdict": verdict(c, ref, proxy=pv is None, reduced=prof != "full"),
                 "n seeds": int(c["n_seeds"]), "profile": prof,
                 "epochs": _epochs(c)})
@@ -119,10 +120,10 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
     large on dev would point to test noise, one small on both to the model or its data. Each
     measured gain carries its standard error, sqrt(s_rin²/n_rin + s_w/o²/n_w/o), where both cells
     have 2+ seeds: it says whether the paper's gain lies within the kit's seed noise."""
-    s, dev = plotting.summarise(results), plotting.summarise(results, "dev")
+    s, dev = paper_results.cell_means(results), paper_results.cell_means(results, "dev")
     rows = []
     for ds in (*paper.DATASETS, "nyt-proxy"):
-        for task in paper.TASKS:
+        for task in TASKS:
             K = table3_k(ds, task)
             rin, base = _pair(s, profile, ds, task)
             if rin is None or base is None:
@@ -151,7 +152,7 @@ def _gain(rin: pd.Series, base: pd.Series, proto: str) -> str:
 def _pair(summary: pd.DataFrame, profile: str, dataset: str, task: str) -> tuple[pd.Series | None, ...]:
     """(RIN, RIN w/o interaction) cells of one summary, each at its Table 1 K; None where a cell
     has no runs."""
-    return tuple(plotting.summary_cell(summary, profile, dataset, task, v, table3_k(dataset, task, v))
+    return tuple(paper_results.summary_cell(summary, profile, dataset, task, v, table3_k(dataset, task, v))
                  for v in ("rin", "no_interaction"))
 
 
@@ -178,7 +179,7 @@ def verdict(cell: pd.Series, ref: paper.Value, proxy: bool = False, reduced: boo
     n = int(cell["n_seeds"])
     within = "within paper std" if (ref.std or 0.0) >= seed_std else "within seed std"
     word = within if abs(gap) <= tol else ("above paper" if gap > 0 else "below paper")
-    return f"{word} ({gap:+.1f} {plotting.PROTOCOL_NAMES[proto]}{', 1 seed' if n == 1 else ''})"
+    return f"{word} ({gap:+.1f} {paper_results.PROTOCOL_NAMES[proto]}{', 1 seed' if n == 1 else ''})"
 
 
 VERDICT_RULE = ("Verdict: the better of the two protocols (named in the verdict) against the paper's mean; "
@@ -244,7 +245,7 @@ def _vector_lines(rec: pd.DataFrame, keys: list[str]) -> list[str]:
     """The word-vector table (mean over seeds) and one generated sentence per system."""
     summ = rec.groupby(keys + ["anchor words"], sort=False).agg(
         n_gold=("n_gold", "mean"), R=("R", "mean"), n_seeds=("seed", "nunique")).reset_index()
-    lines = [plotting.markdown(summ.round(1)), ""]
+    lines = [markdown(summ.round(1)), ""]
     for (ds, task, system), g in summ.groupby(keys, sort=False):
         by = dict(zip(g["anchor words"], g["R"]))
         affected, vec = by.get(VECTOR_STATUS[1]), by.get(VECTOR_STATUS[3])
@@ -283,28 +284,29 @@ def investigations(runs: list[analysis.RunPredictions]) -> list[str]:
     counts = [c for c in gaps.columns if c not in keys + ["seed", "strict F1", "paper F1"]]
     tab = gaps.groupby(keys, sort=False).agg({"strict F1": "mean", "paper F1": "mean", "seed": "nunique",
                                               **{c: "sum" for c in counts}}).reset_index()
-    lines.append(plotting.markdown(tab.rename(columns={"seed": "n_seeds"}).round(1)))
+    lines.append(markdown(tab.rename(columns={"seed": "n_seeds"}).round(1)))
     return lines
 
 
 def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
-    """The report's "Word vectors and the gain" section (:mod:`rinlib.diagnostics`): its table,
+    """The report's "Word vectors and the gain" section (:mod:`rinlib.reporting.diagnostics`): its table,
     figure, recall by coverage and a generated verdict, from the finished runs."""
     out_root = Path(root or results_root())
     cells = diagnostics.table1_runs(results)
     scores = diagnostics.vector_scores(cells)
     gains = diagnostics.vector_gains(scores)
     table = diagnostics.vectors_table(scores, gains)
-    plotting.save_table(table, "vectors_gain", "full", out_root, caption=plotting.caption(
+    save_table(table, out_dir("tables", "full", out_root) / "vectors_gain", caption=paper_results.caption(
         cells, ["full"], "Word vectors and the gain (WebNLG Table 1 cells, strict test F1 %, every vectors setting)"))
-    plotting.save_figure(diagnostics.vectors_figure(scores), "vectors_gain", "full", out_root)
+    save_figure(diagnostics.vectors_figure(scores), out_dir("figures", "full", out_root) / "vectors_gain",
+                PRINT_FORMATS, PRINT_DPI)
     lines = ["", "## Word vectors and the gain", "",
              "WebNLG Table 1 cells (full profile, strict test F1, mean ± std over seeds) under three initial word "
              "vectors: `glove100-top2716` (the default: GloVe 6B 100-d, only the 2,716 shipped words; the runs of "
              "every table above), `glove50` (the complete GloVe 6B 50-d vectors, 400,000 words) and "
              "`glove50-top2716` (the same 50-d vectors cut to the 2,716 words). The two 50-d settings differ only "
              "in coverage. Gain = RIN − RIN w/o interaction ± its standard error. Figure: "
-             "`figures/full/vectors_gain.png`.", "", plotting.markdown(table), "",
+             "`figures/full/vectors_gain.png`.", "", markdown(table), "",
              "**Verdict (generated).**", ""] + diagnostics.verdict(scores, gains)
     waiting = diagnostics.pending(results, out_root / "runs")
     if waiting:
@@ -317,7 +319,7 @@ def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
         rec = analysis.recall_by_coverage(analysis.load_runs(sorted(cells["run_dir"])) if not cells.empty else [])
         summ = rec.groupby(["vectors", "task", "system", "anchor words"], sort=False).agg(
             n_gold=("n_gold", "mean"), R=("R", "mean"), n_seeds=("seed", "nunique")).reset_index()
-        lines.append(plotting.markdown(summ.round(1)) if not summ.empty else "No runs yet.")
+        lines.append(markdown(summ.round(1)) if not summ.empty else "No runs yet.")
     except (CheckpointError, DataError) as e:
         lines.append(f"Not computed: {e}")
     return lines
@@ -338,10 +340,11 @@ def selection_lines(results: pd.DataFrame, root: Path | None = None) -> list[str
     if table.empty:
         return lines + ["No run with a complete sealed test curve has finished yet."]
     curves = results[results["run_dir"].isin(set(rows["run_dir"]))] if not rows.empty else rows
-    plotting.save_table(table, "test_selection", "full", out_root, caption=plotting.caption(
+    save_table(table, out_dir("tables", "full", out_root) / "test_selection", caption=paper_results.caption(
         curves, ["full"], "Selecting on test (WebNLG, sealed test curves; best test epoch vs dev-selected, %)"))
-    plotting.save_figure(diagnostics.selection_figure(rows), "test_selection", "full", out_root)
-    return lines + [plotting.markdown(table)]
+    save_figure(diagnostics.selection_figure(rows), out_dir("figures", "full", out_root) / "test_selection",
+                PRINT_FORMATS, PRINT_DPI)
+    return lines + [markdown(table)]
 
 
 def grid_lines(runs: pd.DataFrame) -> list[str]:
@@ -353,9 +356,9 @@ def grid_lines(runs: pd.DataFrame) -> list[str]:
              "Runs of each experiment at the full profile (a run that serves several experiments is counted in "
              "each); 'resumable' runs have an epoch checkpoint and continue where they stopped "
              "(`python -m rinlib sweep --experiments table1,table5,figure3,nyt_proxy --profile full`). "
-             "`python -m rinlib status` prints the same.", "", plotting.markdown(progress.summary(runs))]
+             "`python -m rinlib status` prints the same.", "", markdown(progress.summary(runs))]
     if not started.empty:
-        lines += ["", "Started, not finished:", "", plotting.markdown(started)]
+        lines += ["", "Started, not finished:", "", markdown(started)]
     return lines
 
 
@@ -401,11 +404,11 @@ def build(profile: str, root: Path | None = None) -> str:
     profiles = [p for p in dict.fromkeys(["full", profile, "quick"])
                 if not results.empty and p in set(results["profile"]) and (p != "quick" or profile != "smoke")]
     lines = ["# RIN reproduction report", "",
-             "Generated by `python -m rinlib.report` from the finished runs under `results/runs/` "
+             "Generated by `python -m rinlib report` from the finished runs under `results/runs/` "
              "(do not edit by hand). Paper: Sun et al., EMNLP 2020. Numbers are test-set percentages at "
              "the dev-selected epoch, mean ± std over seeds.", ""]
     for p in profiles:
-        lines.append(f"- **{p}**: {describe(p) if p in PROFILES else p}. {plotting.provenance(results, p)}")
+        lines.append(f"- **{p}**: {describe(p) if p in PROFILES else p}. {paper_results.provenance(results, p)}")
     if not profiles:
         lines.append(f"- no finished runs for profile `{profile}` yet: run `./run_all.sh --profile {profile}`.")
     cells = _cells(results, profiles) if profiles else pd.DataFrame()
@@ -417,25 +420,25 @@ def build(profile: str, root: Path | None = None) -> str:
     if cells.empty:
         lines.append("No regenerated cell has runs yet.")
     else:
-        lines += [VERDICT_RULE, "", plotting.markdown(cells)]
+        lines += [VERDICT_RULE, "", markdown(cells)]
     if not gain.empty:
         lines += ["", "## The interaction layers' gain (RIN − RIN w/o interaction, Table 1 and the nyt-proxy, "
                   "full profile)", "",
                   "F1 points; each cell's mean over its own seeds (not paired); ± is the gain's standard error, "
-                  "sqrt(s_rin²/n_rin + s_w/o²/n_w/o), where both cells have 2+ seeds.", "", plotting.markdown(gain)]
+                  "sqrt(s_rin²/n_rin + s_w/o²/n_w/o), where both cells have 2+ seeds.", "", markdown(gain)]
     times = run_times(results) if "full" in profiles else pd.DataFrame()
     if not times.empty:
         lines += ["", "## Full-schedule runs: wall time and diagnostics", "",
                   "Summed epoch times (training + dev evaluation), across resumed sessions; a machine shared with "
                   "other jobs makes epochs slower, so these are upper bounds for this CPU. Runs with a 'shared "
                   "training' entry were one training loop serving both WebNLG tasks (each with its own dev "
-                  "selection), so their times are one cost, not two.", "", plotting.markdown(times)]
+                  "selection), so their times are one cost, not two.", "", markdown(times)]
     if "full" in profiles:
         lines += grid_lines(grid)
-    lines += ["", "Real NYT cells: " + plotting.NYT_TRAIN_HINT + ".", "",
+    lines += ["", "Real NYT cells: " + NYT_TRAIN_HINT + ".", "",
               "## Figure 3 points (F1 vs K, strict)", ""]
-    f3 = plotting.figure3_data(results, profiles)
-    lines.append(plotting.markdown(f3.round(1)) if not f3.empty else "No Figure 3 runs yet.")
+    f3 = paper_results.figure3_data(results, profiles)
+    lines.append(markdown(f3.round(1)) if not f3.empty else "No Figure 3 runs yet.")
     if "full" in profiles:
         lines += ["", "Is any K distinguishable from Table 3's K? (generated)", ""] + diagnostics.figure3_verdict(results)
     if "full" in profiles:
@@ -456,16 +459,3 @@ def write_report(profile: str, root: Path | None = None) -> Path:
     path = Path(root or results_root()) / "REPORT.md"
     atomic_write_text(path, build(profile, root))
     return path
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m rinlib.report", description=__doc__)
-    ap.add_argument("--profile", choices=PROFILES, default="quick")
-    ap.add_argument("--root", type=Path, default=None, help="results folder (default: $RIN_RESULTS or results/)")
-    a = ap.parse_args(argv)
-    print(f"report written to {write_report(a.profile, a.root)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,11 +12,13 @@ the same files:
 Modules: ``paths`` (results root, run directories, locks), ``state`` (:func:`run_status`,
 :func:`render_only`), ``plan`` (grids), ``local`` (:func:`run_one`, :func:`twins_of`, the local
 engine), ``ray_engine``, ``collect`` (finished runs as a table), ``progress`` (the paper grid's
-state, ``python -m rinlib status``).
+state, ``python -m rinlib status``), ``rescore`` (finished runs re-scored from their saved
+predictions against the current gold, ``python -m rinlib rescore``; imports torch, so it is
+imported only by whoever uses it).
 
-This package's own import is light (no torch): plotting and analysis import :func:`results_root`
-from here. The engines import :mod:`rinlib.training` (torch), so they are imported on first use:
-by :func:`run`, or by reading ``run_one`` / ``twins_of`` from this package.
+This package's own import is light (no torch, no Ray): reading runs back (``collect``,
+``run_status``) needs neither. The engines import :mod:`rinlib.training` (torch), so they are
+imported on first use: by :func:`run`, or by reading ``run_one`` / ``twins_of`` from this package.
 """
 
 from __future__ import annotations
@@ -61,16 +63,17 @@ def run(configs: list[RunConfig], *, engine: str = "local", jobs: int = 1, force
     ray_options = {"address": address, "num_cpus_per_trial": num_cpus_per_trial,
                    "num_gpus_per_trial": num_gpus_per_trial, "runtime_env": runtime_env}
     # The engines are imported here, on use: they import torch (rinlib.training), this package does not.
-    if engine == "ray":
+    if engine == "ray" and train:  # train=False only reads runs back: the local engine does that without Ray
         from rinlib.runs.ray_engine import run_ray
 
         return run_ray(configs, jobs=jobs, force=force, results_root=results_root, progress=progress, **ray_options)
     given = [k for k, v in ray_options.items() if v is not None]
-    if given:
+    if given and engine == "local":
         raise SweepError(f"{', '.join(given)}: options of engine='ray', not of the local engine")
     from rinlib.runs.local import run_local
 
-    return run_local(configs, jobs=jobs, force=force, results_root=results_root, progress=progress, train=train)
+    return run_local(configs, jobs=jobs if engine == "local" else 1, force=force, results_root=results_root,
+                     progress=progress, train=train)
 
 
 _ON_USE = {"run_one": "rinlib.runs.local", "twins_of": "rinlib.runs.local"}

@@ -45,7 +45,7 @@ def run_one(cfg: RunConfig, *, force: bool = False, results_root: Path | None = 
     ``twins`` (:func:`twins_of`) that are not started, finished or held by another process are
     trained in the same loop (:func:`rinlib.training.train`), each in its own run directory,
     each with its own dev selection: the result is what separate runs give, at the cost of one.
-    ``on_epoch`` gets each history row (e.g. :class:`rinlib.plotting.LiveCurves`).
+    ``on_epoch`` gets each history row (e.g. :class:`rinlib.reporting.curves.LiveCurves`).
     Returns None for a ``busy`` run (another process is training it now)."""
     root = Path(results_root) if results_root else default_results_root()
     out = run_dir(cfg, root / "runs")
