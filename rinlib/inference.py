@@ -86,7 +86,7 @@ from rinlib.checkpoint import CheckpointError, load_model
 from rinlib.config import RunConfig
 from rinlib.data import tag_pos
 from rinlib.data.readers import MAX_LEN
-from rinlib.io import atomic_write_json, sha256_file
+from rinlib.io import atomic_write_json, sha256_file, watched
 from rinlib.metrics import Prediction, decode_bioes, triples_strict
 from rinlib.model import RIN
 from rinlib.predict import encode, predict
@@ -316,11 +316,6 @@ def write_jsonl(records: Iterable[dict[str, Any]], out_path: str | Path | None) 
     return n
 
 
-def _progress(enabled: bool | None) -> bool:
-    """A progress bar only where someone watches: ``None`` means stderr is a terminal."""
-    return sys.stderr.isatty() if enabled is None else enabled
-
-
 # --------------------------------------------------------------------------- the extractor
 
 def _span_dict(tokens: Sequence[str], offsets: Sequence[Span], span: Span) -> dict[str, Any]:
@@ -437,7 +432,7 @@ class Extractor:
         encoded = encode(sentences, self.meta["words"], self.meta["pos"], self.relations) if sentences else []
         preds: list[Prediction] = []
         with tqdm(total=len(encoded), desc="extract", unit=" sentences", delay=PROGRESS_DELAY_S, leave=False,
-                  disable=not _progress(progress)) as bar:
+                  disable=not watched(progress)) as bar:
             for s in range(0, len(encoded), _PREDICT_BLOCK):
                 block = encoded[s:s + _PREDICT_BLOCK]
                 preds += predict(self.model, block, self.relations, batch_size, threshold)
@@ -473,7 +468,7 @@ class Extractor:
         ``split_sentences``, ``progress``: as in :meth:`extract` (the bar counts lines).
         """
         buf: list[tuple[int, Text]] = []
-        bar = tqdm(desc="extract", unit=" lines", delay=PROGRESS_DELAY_S, leave=False, disable=not _progress(progress))
+        bar = tqdm(desc="extract", unit=" lines", delay=PROGRESS_DELAY_S, leave=False, disable=not watched(progress))
 
         def flush() -> Iterator[dict[str, Any]]:
             outs = self._extract_many([t for _, t in buf], batch_size, threshold, split_sentences, progress=False)

@@ -1,10 +1,12 @@
-"""Atomic file writes: a result file is either the old one or the complete new one, never half."""
+"""Where output goes: atomic file writes (a result file is either the old one or the complete
+new one, never half), and progress bars only where someone watches them."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -26,6 +28,18 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def watched(enabled: bool | None = None) -> bool:
+    """Whether to draw a progress bar: ``enabled`` when given, else whether someone watches.
+
+    Someone watches a terminal (stderr is a TTY) or a Jupyter kernel (tqdm.auto draws a widget
+    there). Redirected to a file or a CI log, a bar would only fill it with carriage returns."""
+    if enabled is not None:
+        return enabled
+    ipython = sys.modules.get("IPython")  # imported by every kernel; never imported here
+    shell = ipython.get_ipython() if ipython is not None else None
+    return sys.stderr.isatty() or getattr(shell, "kernel", None) is not None
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -35,7 +35,7 @@ from rinlib import batching, provenance
 from rinlib.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
 from rinlib.config import RunConfig
 from rinlib.inputs import Prepared, prepare
-from rinlib.io import atomic_write_json, atomic_write_text
+from rinlib.io import atomic_write_json, atomic_write_text, watched
 from rinlib.metrics import Prediction, evaluate, split_scores
 from rinlib.model import RIN, build_model
 from rinlib.predict import encode, predict, write_predictions
@@ -333,7 +333,7 @@ def _run_epoch(model: RIN, opt: torch.optim.Optimizer, train_enc: list[batching.
     use_amp = cfg.amp and device.type == "cuda"
     bar = tqdm(batching.batches(train_enc, cfg.batch_size, shuffle=True, seed=cfg.seed, epoch=epoch),
                total=math.ceil(len(train_enc) / cfg.batch_size), desc=f"epoch {epoch}/{epochs}",
-               disable=not cfg.progress, leave=False)
+               disable=not (cfg.progress and watched()), leave=False)
     for batch in bar:
         b = batch.to(device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):

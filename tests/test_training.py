@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -199,3 +201,17 @@ def test_an_untrained_models_pair_flood_is_capped_with_a_warning():
         others = [s for i, j, _, s in p.pairs if not both[i, j]]
         left_out = probs[~both].flatten().sort(descending=True).values[len(others):]
         assert not others or not len(left_out) or float(left_out[0]) <= min(others) + 1e-6
+
+
+def test_progress_bars_only_where_someone_watches(tmp_path, capsys, monkeypatch):
+    """A run redirected to a log (stderr not a terminal) writes no tqdm bars; a Jupyter kernel
+    or a terminal gets them."""
+    from rinlib.io import watched
+
+    cfg = tiny_config(epochs=1, progress=True)
+    train(cfg, tmp_path, prepared=tiny_prepared(cfg))
+    assert "it/s" not in capsys.readouterr().err
+    assert watched() is False and watched(True) is True
+    kernel = SimpleNamespace(get_ipython=lambda: SimpleNamespace(kernel=object()))  # what a Jupyter kernel has
+    monkeypatch.setitem(sys.modules, "IPython", kernel)
+    assert watched() is True and watched(False) is False
