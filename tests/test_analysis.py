@@ -228,3 +228,13 @@ def test_run_vocab_is_rebuilt_from_train_when_the_weights_are_not_in_the_clone(t
     saved = analysis.run_vocab(run)
     (out / "model.safetensors").unlink()
     assert analysis.run_vocab(run).itos == saved.itos
+
+
+def test_provenance_names_runs_relative_to_the_results_folder(runs, monkeypatch):
+    """The same runs give the same provenance in every clone: paths below the results folder are
+    relative to it; a run elsewhere keeps its full path."""
+    root = runs[0].run_dir.parents[1]
+    monkeypatch.setenv("RIN_RESULTS", str(root))
+    assert analysis.provenance(runs)["runs"][0] == str(runs[0].run_dir.relative_to(root))
+    monkeypatch.setenv("RIN_RESULTS", str(root / "elsewhere"))
+    assert analysis.provenance(runs)["runs"][0] == str(runs[0].run_dir.resolve())

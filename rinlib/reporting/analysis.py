@@ -48,7 +48,7 @@ from rinlib.predict import read_predictions
 from rinlib.records import Sentence, Span, Triple, anchor
 from rinlib.reporting.figures import Figure
 from rinlib.reporting.tables import markdown, save_table
-from rinlib.runs import run_dir, run_status
+from rinlib.runs import results_root, run_dir, run_status
 
 
 SYSTEMS = VARIANT_LABELS
@@ -145,6 +145,13 @@ def finished_runs(experiment: str, profile: str, **overrides: Any) -> list[RunPr
     return load_runs([run_dir(c) for c in configs if run_status(c, run_dir(c)) == "cached"])
 
 
+def _where(run_dir: Path) -> str:
+    """A run's directory relative to the results folder, so that the same runs give the same
+    provenance in every clone; a run outside it keeps its full path."""
+    root, path = results_root().resolve(), Path(run_dir).resolve()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def provenance(runs: Sequence[RunPredictions]) -> dict:
     """What every table/figure built from ``runs`` must state (docs/spec.md §4)."""
     def uniq(values: Iterable) -> list:
@@ -159,7 +166,7 @@ def provenance(runs: Sequence[RunPredictions]) -> dict:
         "selected_epochs": uniq(r.metrics.get("selected_epoch") for r in runs),
         "protocol": "strict", "devices": uniq(r.provenance.get("device_name") for r in runs),
         "commits": uniq(r.provenance.get("commit") for r in runs),
-        "runs": [str(r.run_dir) for r in runs],
+        "runs": [_where(r.run_dir) for r in runs],
     }
 
 
