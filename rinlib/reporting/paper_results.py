@@ -229,7 +229,7 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
     all_points = figure3_data(results, profiles, protocol)
     data = all_points[all_points["dataset"].isin(datasets)]
     left_out = sorted(set(all_points["dataset"]) - set(datasets))
-    fig = new_figure(figsize=(10, 4.2))
+    fig = new_figure(figsize=(10, 5.0))
     axes = fig.subplots(1, 2)
     seeds = runs_behind(results, "figure3", datasets)
     for ax, task, letter in zip(axes, TASKS, "AB"):
@@ -258,7 +258,8 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
         ax.set_xlabel("number of interaction layers K")
         ax.set_ylabel(f"F1 (%), {PROTOCOL_NAMES[protocol]}")
         ax.set_title(f"({letter}) {task.capitalize()} Match")
-        ax.legend(fontsize=7, loc="best")
+        # below the panel: inside, a legend covers points wherever the curve wanders
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     sns.despine(fig)
     drawn = seeds
     caption = "Figure 3 (RIN, Sun et al. 2020) regenerated. " + " | ".join(
