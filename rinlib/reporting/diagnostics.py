@@ -22,7 +22,7 @@ import pandas as pd
 from rinlib import paper
 from rinlib.config import DEFAULT_VECTORS, TASKS, VARIANT_LABELS, VECTORS
 from rinlib.experiments import is_figure3_point, runs_behind, table3_k
-from rinlib.reporting.figures import Figure, new_figure
+from rinlib.reporting.figures import Figure, new_figure, wrap
 from rinlib.reporting.tables import fmt
 
 
@@ -114,8 +114,15 @@ def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
     return lines
 
 
-def vectors_figure(scores: pd.DataFrame) -> Figure:
-    """Strict test F1 per vectors setting, RIN and w/o interaction, mean ± std over seeds."""
+def _caption(fig: Figure, caption: str) -> None:
+    """The provenance line under a constrained-layout figure (``supxlabel`` takes part in the layout)."""
+    if caption:
+        fig.supxlabel(wrap(caption, 170), fontsize=6.5, x=0.01, ha="left", color="0.3")
+
+
+def vectors_figure(scores: pd.DataFrame, caption: str = "") -> Figure:
+    """Strict test F1 per vectors setting, RIN and w/o interaction, mean ± std over seeds;
+    ``caption`` (the table's provenance) goes under it."""
     fig = new_figure(figsize=(9, 3.6), layout="constrained")
     axes = fig.subplots(1, 2)
     x = np.arange(len(VECTORS))
@@ -129,6 +136,7 @@ def vectors_figure(scores: pd.DataFrame) -> Figure:
         ax.set_title(f"{task.capitalize()} Match (WebNLG, strict test F1)")
         ax.set_ylabel("F1 (%)")
         ax.legend(fontsize=7)
+    _caption(fig, caption)
     return fig
 
 
@@ -175,8 +183,9 @@ def selection_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def selection_figure(rows: pd.DataFrame) -> Figure:
-    """Per cell: dev-selected vs best-test-epoch F1 (paper protocol), mean ± std over seeds."""
+def selection_figure(rows: pd.DataFrame, caption: str = "") -> Figure:
+    """Per cell: dev-selected vs best-test-epoch F1 (paper protocol), mean ± std over seeds;
+    ``caption`` (the table's provenance) goes under it."""
     fig = new_figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.subplots()
     done = rows[rows["complete"]] if not rows.empty else rows
@@ -193,6 +202,7 @@ def selection_figure(rows: pd.DataFrame) -> Figure:
     ax.set_title("What selecting on test adds (sealed test curves, WebNLG)")
     if labels:
         ax.legend(fontsize=7)
+    _caption(fig, caption)
     return fig
 
 

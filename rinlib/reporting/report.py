@@ -296,9 +296,10 @@ def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
     scores = diagnostics.vector_scores(cells)
     gains = diagnostics.vector_gains(scores)
     table = diagnostics.vectors_table(scores, gains)
-    save_table(table, out_dir("tables", "full", out_root) / "vectors_gain", caption=paper_results.caption(
-        cells, ["full"], "Word vectors and the gain (WebNLG Table 1 cells, strict test F1 %, every vectors setting)"))
-    save_figure(diagnostics.vectors_figure(scores), out_dir("figures", "full", out_root) / "vectors_gain",
+    caption = paper_results.caption(
+        cells, ["full"], "Word vectors and the gain (WebNLG Table 1 cells, strict test F1 %, every vectors setting)")
+    save_table(table, out_dir("tables", "full", out_root) / "vectors_gain", caption=caption)
+    save_figure(diagnostics.vectors_figure(scores, caption), out_dir("figures", "full", out_root) / "vectors_gain",
                 PRINT_FORMATS, PRINT_DPI)
     lines = ["", "## Word vectors and the gain", "",
              "WebNLG Table 1 cells (full profile, strict test F1, mean ± std over seeds) under three initial word "
@@ -340,9 +341,10 @@ def selection_lines(results: pd.DataFrame, root: Path | None = None) -> list[str
     if table.empty:
         return lines + ["No run with a complete sealed test curve has finished yet."]
     curves = results[results["run_dir"].isin(set(rows["run_dir"]))] if not rows.empty else rows
-    save_table(table, out_dir("tables", "full", out_root) / "test_selection", caption=paper_results.caption(
-        curves, ["full"], "Selecting on test (WebNLG, sealed test curves; best test epoch vs dev-selected, %)"))
-    save_figure(diagnostics.selection_figure(rows), out_dir("figures", "full", out_root) / "test_selection",
+    caption = paper_results.caption(
+        curves, ["full"], "Selecting on test (WebNLG, sealed test curves; best test epoch vs dev-selected, %)")
+    save_table(table, out_dir("tables", "full", out_root) / "test_selection", caption=caption)
+    save_figure(diagnostics.selection_figure(rows, caption), out_dir("figures", "full", out_root) / "test_selection",
                 PRINT_FORMATS, PRINT_DPI)
     return lines + [markdown(table)]
 
