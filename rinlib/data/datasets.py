@@ -39,8 +39,8 @@ from rinlib.records import Sentence, Span, Triple, anchor, sentence_from_dict, s
 
 NAMES = ("webnlg", "webnlg-etl", "nyt", "nyt-proxy", "nyt10", "nyt11")
 # Data sets whose tasks share train data and targets (module docstring): one training serves
-# both tasks' runs (rinlib.training.train, ``twins``), which halves the WebNLG sweep.
-SHARED_TASK_DATA = frozenset({"webnlg"})
+# both tasks' runs as twins (rinlib.training.train, ``twins``), which halves the WebNLG sweep.
+TWIN_DATASETS = frozenset({"webnlg"})
 SPLITS = ("train", "dev", "test")
 # Which tasks each data set is prepared for (webnlg-etl is an exact-match data set only).
 TASKS_OF = {"webnlg": ("partial", "exact"), "webnlg-etl": ("exact",), "nyt": ("partial", "exact"),

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rinlib.config import RunConfig
-from rinlib.data.datasets import SHARED_TASK_DATA
+from rinlib.data.datasets import TWIN_DATASETS
 from rinlib.runs.paths import results_root as default_results_root
 from rinlib.runs.paths import RunBusy, lock_holder, run_dir, run_lock
 from rinlib.runs.plan import SweepError
@@ -30,7 +30,7 @@ def twins_of(cfg: RunConfig, configs: Sequence[RunConfig]) -> list[RunConfig]:
     """The configs in ``configs`` that one training of ``cfg`` can serve too: same data set,
     a data set whose tasks share their training data (WebNLG), same config but the task."""
     c = cfg.resolved()
-    if c.dataset not in SHARED_TASK_DATA:
+    if c.dataset not in TWIN_DATASETS:
         return []
     key = twin_key(c)
     return [o for o in configs if o.resolved().task != c.task and o.profile == cfg.profile
