@@ -20,7 +20,7 @@ import numpy as np
 from rinlib import data
 from rinlib.config import RunConfig
 from rinlib.data.errors import DataError
-from rinlib.data.folder import describe, read_folder
+from rinlib.data.folder import FolderData, describe, read_folder
 from rinlib.records import Sentence
 
 USER_KEY = "user_data"
@@ -82,16 +82,33 @@ def prepare(cfg: RunConfig) -> Prepared:
                              data.relations(cfg.dataset), data.dataset_info(cfg.dataset))
 
 
-def _prepare_folder(cfg: RunConfig) -> Prepared:
-    """The run's data from its folder (``max_train``/``max_dev`` subsets), checked to be the files its
-    config was made from; ``info`` carries the folder, the file hashes and the data report."""
+def scored_splits(cfg: RunConfig) -> dict[str, list[Sentence] | None]:
+    """The sentences a run is scored on, as training scored them (``dev`` cut to ``max_dev``;
+    ``test`` None without a test split), without building vocabularies or word vectors."""
     cfg = cfg.resolved()
+    if is_user_config(cfg):
+        folder = _checked_folder(cfg)
+        return {"dev": folder.splits["dev"][: cfg.max_dev], "test": folder.splits.get("test")}
+    return {"dev": data.load_dataset(cfg.dataset, cfg.task, "dev", root=cfg.data_root)[: cfg.max_dev],
+            "test": data.load_dataset(cfg.dataset, cfg.task, "test", root=cfg.data_root)}
+
+
+def _checked_folder(cfg: RunConfig) -> FolderData:
+    """The run's folder, checked to hold the files its config was made from."""
     folder = read_folder(cfg.data_root or "")
     changed = sorted(k for k in set(folder.sha256) | set(cfg.extra[USER_KEY])
                      if folder.sha256.get(k) != cfg.extra[USER_KEY].get(k))
     if changed:
         raise DataError(f"{changed} changed since this run's config was made (sha256 differs); train it as a new "
                         "run (--restart, or another --out)", file=folder.folder)
+    return folder
+
+
+def _prepare_folder(cfg: RunConfig) -> Prepared:
+    """The run's data from its folder (``max_train``/``max_dev`` subsets), checked to be the files its
+    config was made from; ``info`` carries the folder, the file hashes and the data report."""
+    cfg = cfg.resolved()
+    folder = _checked_folder(cfg)
     test = folder.splits.get("test")
     user = {"name": dataset_name(cfg), "folder": str(folder.folder), "sha256": dict(folder.sha256)}
     # progress off: the coverage line is printed once, with the rest of the report (report_text)

@@ -5,7 +5,6 @@ happened, a dry run and a second run write nothing, and predictions of other sen
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
@@ -50,7 +49,7 @@ def run(tmp_path, monkeypatch):
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     (out / "provenance.json").write_text(json.dumps({"commit": "abc", "n_test": 2}))
     (out / "history.csv").write_text("epoch,dev_F1\n47,0.5\n")
-    monkeypatch.setattr(R, "prepare", lambda cfg: SimpleNamespace(dev=new, load_test=lambda: new))
+    monkeypatch.setattr(R, "scored_splits", lambda cfg: {"dev": new, "test": new})
     return out
 
 

@@ -4,7 +4,7 @@ Why: a correction to how a data set's gold is built (which occurrence an NYT* ar
 changes what a finished run's saved predictions score, but not what the run trained on nor
 which epoch it selected, so retraining is not needed to report it. :func:`rescore` recomputes
 ``metrics.json``'s ``dev``/``test`` entries with the functions training used
-(:func:`rinlib.training.finish`: the run's own :func:`~rinlib.inputs.prepare` for the gold
+(:func:`rinlib.training.finish`: :func:`~rinlib.inputs.scored_splits` for the gold
 sentences, :func:`~rinlib.metrics.split_scores` for the numbers) and rewrites it only when a number
 changed. The selected epoch, the predictions and ``history.csv`` are left as they are;
 ``provenance.json`` records the re-scoring (when, by which commit, old and new numbers, and
@@ -16,14 +16,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rinlib import provenance
 from rinlib.config import RunConfig
 from rinlib.io import atomic_write_json
-from rinlib.inputs import prepare
+from rinlib.inputs import scored_splits
 from rinlib.metrics import split_scores
 from rinlib.predict import read_predictions
 from rinlib.records import Sentence
@@ -113,8 +113,7 @@ def rescore_run(out: str | Path, *, dry_run: bool = False,
     if result is None:
         raise RescoreError(f"{out}: not a finished run (no metrics.json)")
     cfg = result.config.resolved()
-    prep = prepare(replace(cfg, progress=False))
-    gold = {"dev": prep.dev, "test": prep.load_test()}
+    gold = scored_splits(cfg)
     splits = [s for s in SPLITS if s in result.metrics]
     new = {s: _score(out / f"predictions_{s}.jsonl", gold[s] or [], cfg) for s in splits}
     done = Rescored(out, {s: result.metrics[s] for s in splits}, new)
