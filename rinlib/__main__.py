@@ -28,7 +28,7 @@ from rinlib import training, userdata
 from rinlib.checkpoint import CheckpointError
 from rinlib.config import DATASETS, ConfigError, RunConfig
 from rinlib.data.errors import DataError
-from rinlib.experiments import PROFILES, ProfileError, base_config, describe, paper_queue
+from rinlib.experiments import EXPERIMENTS, PROFILES, ProfileError, base_config, describe, paper_queue
 from rinlib.inference import InputError, decoded_lines, load, read_lines, ship, write_jsonl
 from rinlib.reporting.report import write_report
 from rinlib.reporting.tables import markdown
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=_ship)
     w = sub.add_parser("sweep", help="train a grid of configurations (finished runs are reused, interrupted ones resumed)")
     w.add_argument("grid", nargs="?", help="YAML file: RunConfig fields mapped to lists of values")
-    w.add_argument("--experiments", help="instead of a grid: the paper's runs, e.g. table1,table5,figure3,nyt_proxy, "
+    w.add_argument("--experiments", help="instead of a grid: the paper's runs, e.g. table1,table5,figure3,nyt_proxy,webnlg_etl, "
                                          "seed by seed (every cell gets seed n before any gets seed n+1)")
     w.add_argument("--profile", default="quick", help="smoke, quick or full: the budget the grid overrides")
     w.add_argument("--engine", choices=("local", "ray"), help="default: ray when --jobs > 1 or --address, else local")
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     w.set_defaults(func=_sweep)
     st = sub.add_parser("status", help="which runs of the paper's grid are finished, resumable, training now or "
                                        "not started (trains nothing)")
-    st.add_argument("--experiments", default="table1,table5,figure3,nyt_proxy")
+    st.add_argument("--experiments", default=",".join(EXPERIMENTS))
     st.add_argument("--profile", default="full")
     st.add_argument("--results", help="results folder (default: $RIN_RESULTS or results/)")
     st.set_defaults(func=_status)

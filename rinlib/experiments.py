@@ -23,7 +23,7 @@ import pandas as pd
 from rinlib.config import TASKS, RunConfig
 
 PROFILES = ("smoke", "quick", "full")
-EXPERIMENTS = ("table1", "table5", "figure3", "nyt_proxy")
+EXPERIMENTS = ("table1", "table5", "figure3", "nyt_proxy", "webnlg_etl")
 TABLE1_VARIANTS = ("rin", "no_interaction")
 TABLE5_VARIANTS = ("rin", "no_er", "no_rc", "no_interaction", "no_pos")
 
@@ -100,18 +100,22 @@ def table3_k(dataset: str, task: str, variant: str = "rin") -> int:
 
 
 def cells(experiment: str, datasets: Sequence[str] = ("webnlg",), profile: str = "full") -> list[Cell]:
-    """The cells of one experiment over ``datasets`` (``nyt_proxy`` always uses ``nyt-proxy``).
+    """The cells of one experiment over ``datasets`` (or its own data set, :data:`OWN_DATASET`).
 
     - ``table1``: data set × task × (RIN at Table 3's K, RIN w/o interaction).
     - ``table5``: exact match, RIN and its four ablations at Table 3's K.
     - ``figure3``: K over the profile's K list, both tasks; K = 0 is RIN w/o interaction (the
       paper's K = 0 point *is* Table 1's w/o interaction cell), every other K is ``rin``.
     - ``nyt_proxy``: Table 1's cells on ``nyt-proxy`` (trained on NYT dev, never the paper's setting).
+    - ``webnlg_etl``: Table 1's exact cells on ``webnlg-etl``, the exact WebNLG release later
+      papers report on (the "Against peers" table; never the paper's setting).
     """
     if experiment not in EXPERIMENTS:
         raise ProfileError(f"experiment must be one of {EXPERIMENTS}, got {experiment!r}")
     if experiment == "nyt_proxy":
         return cells("table1", ["nyt-proxy"], profile)
+    if experiment == "webnlg_etl":
+        return [Cell("webnlg-etl", "exact", v, table3_k("webnlg-etl", "exact", v)) for v in TABLE1_VARIANTS]
     if experiment == "table1":
         return [Cell(ds, t, v, table3_k(ds, t, v)) for ds in datasets for t in TASKS for v in TABLE1_VARIANTS]
     if experiment == "table5":
@@ -166,7 +170,7 @@ def configs_for(experiments: list[str], profile: str, datasets: list[str] | tupl
                 seeds: list[int] | None = None, **overrides: Any) -> list[RunConfig]:
     """The runs of several experiments over several data sets, each run once (deduplicated by
     cache key and run path; e.g. Table 1's RIN exact run is also Table 5's and Figure 3's).
-    ``nyt_proxy`` ignores ``datasets`` (it always uses ``nyt-proxy``)."""
+    ``nyt_proxy`` and ``webnlg_etl`` ignore ``datasets`` (:data:`OWN_DATASET`)."""
     out: dict[tuple, RunConfig] = {}
     for exp in experiments:
         for ds in experiment_datasets(exp, datasets):
@@ -176,9 +180,13 @@ def configs_for(experiments: list[str], profile: str, datasets: list[str] | tupl
     return list(out.values())
 
 
+OWN_DATASET = {"nyt_proxy": "nyt-proxy", "webnlg_etl": "webnlg-etl"}
+"""Experiments bound to one data set: they ignore the ``datasets`` asked for."""
+
+
 def experiment_datasets(experiment: str, datasets: Sequence[str]) -> list[str]:
-    """The data sets an experiment runs on: ``datasets``, except ``nyt_proxy`` (always ``nyt-proxy``)."""
-    return ["nyt-proxy"] if experiment == "nyt_proxy" else list(datasets)
+    """The data sets an experiment runs on: ``datasets``, or the experiment's own (:data:`OWN_DATASET`)."""
+    return [OWN_DATASET[experiment]] if experiment in OWN_DATASET else list(datasets)
 
 
 def paper_queue(profile: str, experiments: list[str] | tuple[str, ...] = EXPERIMENTS,

@@ -93,3 +93,24 @@ def figure3_points(dataset: str, task: str) -> dict[int, Value]:
     """The only Figure 3 points the paper states as numbers: K = 0 and the chosen K (Table 1 F1)."""
     return {0: TABLE1[(dataset, task, "no_interaction")]["F1"],
             chosen_k(dataset, task): TABLE1[(dataset, task, "rin")]["F1"]}
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A later system's published exact-match F1 on ``webnlg-etl`` (the ETL-Span release of exact
+    WebNLG), for the "Against peers" table. Context only: each was selected under its authors'
+    own rule, which is not the kit's dev-only selection."""
+
+    system: str
+    f1: float
+    encoder: str  # "none" or the pretrained encoder the system fine-tunes
+    source: str
+
+
+PEERS_WEBNLG_EXACT = (
+    Peer("ETL-Span", 83.1, "none", "Yu et al., ECAI 2020 (camera-ready)"),
+    Peer("TPLinker", 87.5, "BERT-base", "Wang et al., COLING 2020"),
+    Peer("TPLinkerPlus", 88.2, "BERT-base", "TPLinker repository (extended version)"),
+)
+"""As given to the kit by its owner; the TPLinker values could not be checked against their
+sources offline (the repository README states only its WebNLG* numbers in text)."""

@@ -224,3 +224,17 @@ def test_figure3_draws_each_seed_and_marks_table3_k() -> None:
     assert "WebNLG, quick: each seed" in labels and "WebNLG: Table 3's K" in labels
     seeds = [c for c in fig.axes[0].collections if c.get_label() == "WebNLG, quick: each seed"][0]
     assert sorted(seeds.get_offsets()[:, 1].tolist()) == pytest.approx([70.0, 75.0, 80.0, 82.0])
+
+
+def test_against_peers_puts_measured_rin_beside_published_numbers() -> None:
+    res = pd.DataFrame([_run("full", "webnlg-etl", "exact", "rin", 3, s, f) for s, f in ((1, 0.70), (2, 0.72))])
+    t = plotting.against_peers(res)
+    rin = t[t["system"] == "RIN (K=3), this kit"].iloc[0]
+    assert rin["exact-match F1"] == "71.0±1.4" and rin["n seeds"] == 2 and rin["selection"] == "dev-selected epoch"
+    wo = t[t["system"] == "RIN w/o interaction (K=0), this kit"].iloc[0]
+    assert wo["exact-match F1"] == "not run yet" and wo["n seeds"] == 0  # never filled in
+    etl = t[t["system"] == "ETL-Span"].iloc[0]
+    assert etl["exact-match F1"] == "83.1" and etl["pretrained encoder"] == "none"
+    assert set(t.loc[t["pretrained encoder"] == "BERT-base", "system"]) == {"TPLinker", "TPLinkerPlus"}
+    # RIN on the paper's own WebNLG release is not a webnlg-etl number
+    assert plotting.against_peers(_results()).iloc[0]["exact-match F1"] == "not run yet"

@@ -43,6 +43,10 @@ def test_experiment_configs_match_the_paper_items() -> None:
     assert {c.variant for c in f3 if c.resolved().K == 0} == {"no_interaction"}
     assert {c.dataset for c in profiles.experiment_configs("nyt_proxy", "quick")} == {"nyt-proxy"}
     assert profiles.experiment_configs("nyt_proxy", "smoke") == []
+    etl = profiles.experiment_configs("webnlg_etl", "full", dataset="webnlg")  # its own data set, always
+    assert [(c.dataset, c.task, c.variant, c.resolved().K) for c in etl if c.seed == 1] == [
+        ("webnlg-etl", "exact", "rin", 3), ("webnlg-etl", "exact", "no_interaction", 0)]
+    assert len(profiles.configs_for(list(profiles.EXPERIMENTS), "full")) == 135
     with pytest.raises(profiles.ProfileError, match="experiment must be one of"):
         profiles.experiment_configs("table9", "quick")
 
@@ -204,7 +208,7 @@ def test_render_only_reads_finished_runs_and_trains_nothing(tmp_path: Path, monk
 def test_sweep_cli_runs_the_papers_experiments_seed_by_seed(tmp_path: Path, monkeypatch, capsys) -> None:
     from rinlib.__main__ import main
     q = profiles.paper_queue("full")
-    assert len(q) == 125 and [c.seed for c in q] == sorted(c.seed for c in q)
+    assert len(q) == 135 and [c.seed for c in q] == sorted(c.seed for c in q)
     assert [(c.task, c.variant) for c in q[:4]] == [("partial", "rin"), ("partial", "no_interaction"),
                                                     ("exact", "rin"), ("exact", "no_interaction")]
     monkeypatch.setenv(sweep.NO_TRAIN, "1")

@@ -160,6 +160,37 @@ def table5(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     return pd.DataFrame(rows)
 
 
+PEERS_NOTE = ("Context, not a ranking: each published number was obtained under its authors' own "
+              "selection rule (often the best test epoch); the kit's rows select on dev only and report "
+              "mean ± std over seeds. Exact match = both whole entity spans and the relation right "
+              "(the kit's strict protocol).")
+
+
+def against_peers(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
+    """RIN on ``webnlg-etl`` (dev-selected, strict exact-match test F1 over seeds) beside the
+    published numbers of later systems on the same release (:data:`rinlib.paper.PEERS_WEBNLG_EXACT`).
+
+    Why its own table: ``webnlg-etl`` is the exact WebNLG every later paper reports on, so it is
+    where a reader can place RIN among its peers; the paper itself never ran it, so there is no
+    paper value to compare with, and the published values are context only (:data:`PEERS_NOTE`)."""
+    summary = cell_means(results)
+    rows = []
+    for c in cells("webnlg_etl"):
+        cell = summary_cell(summary, profile, c.dataset, c.task, c.variant, c.K)
+        row = {"system": f"{VARIANT_LABELS[c.variant]} (K={c.K}), this kit", "pretrained encoder": "none",
+               "exact-match F1": "not run yet", "P": "", "R": "", "n seeds": 0,
+               "selection": "dev-selected epoch", "source": f"this kit, {profile} profile"}
+        if cell is not None:
+            row.update({"exact-match F1": fmt(cell["strict_F1_mean"], cell["strict_F1_std"]),
+                        "P": fmt(cell["strict_P_mean"], cell["strict_P_std"]),
+                        "R": fmt(cell["strict_R_mean"], cell["strict_R_std"]), "n seeds": int(cell["n_seeds"])})
+        rows.append(row)
+    rows += [{"system": p.system, "pretrained encoder": p.encoder, "exact-match F1": f"{p.f1:.1f}", "P": "", "R": "",
+              "n seeds": "", "selection": "as published (the authors' rule)", "source": p.source}
+             for p in paper.PEERS_WEBNLG_EXACT]
+    return pd.DataFrame(rows)
+
+
 def figure3_data(results: pd.DataFrame, profiles: Sequence[str] | None = None,
                  protocol: str = "strict") -> pd.DataFrame:
     """Measured F1 vs K (mean, std, n) per profile, data set and task: the numbers Figure 3 draws.
