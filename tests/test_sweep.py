@@ -27,6 +27,17 @@ def test_plan_expands_grid_with_profile_budget(tmp_path: Path) -> None:
     assert all(c.profile == "smoke" and c.max_train == 40 and c.epochs == 2 for c in cfgs)
 
 
+def test_shipped_grids_plan_the_papers_runs() -> None:
+    """The grid files behind REPORT plan without error; Figure 3's grid trains exactly runs of
+    `--experiments figure3` (same keys and paths), so its runs count in every table."""
+    grids = Path(__file__).resolve().parents[1] / "tools" / "grids"
+    vectors = sweep.plan(grids / "word_vectors.yaml", "full")
+    assert len(vectors) == 24 and {c.vectors for c in vectors} == {"glove50", "glove50-top2716"}
+    fig3 = sweep.plan(grids / "figure3_seeds.yaml", "full")
+    paper = {(c.key(), run_dir(c)) for c in profiles.configs_for(["figure3"], "full")}
+    assert len(fig3) == 8 * 2 * 3 and {(c.key(), run_dir(c)) for c in fig3} <= paper
+
+
 def test_plan_rejects_unknown_field() -> None:
     with pytest.raises(sweep.SweepError, match="unknown RunConfig fields \\['layers'\\]"):
         sweep.plan({"layers": [1, 2]}, "quick")
