@@ -238,3 +238,18 @@ def test_against_peers_puts_measured_rin_beside_published_numbers() -> None:
     assert set(t.loc[t["pretrained encoder"] == "BERT-base", "system"]) == {"TPLinker", "TPLinkerPlus"}
     # RIN on the paper's own WebNLG release is not a webnlg-etl number
     assert plotting.against_peers(_results()).iloc[0]["exact-match F1"] == "not run yet"
+
+
+def test_glove_coverage_quotes_only_the_reports_profiles() -> None:
+    """A local smoke run (40 sentences: a vocabulary GloVe covers far better) must not move the
+    coverage the deviations paragraph quotes for the paper-schedule runs."""
+    ceiling = {"glove_ceiling_full_glove_frac": 0.827, "glove_token_ceiling_full_glove": 0.97}
+    rows = [{**_run("full", "webnlg", "exact", "rin", 3, 1, 0.7), "glove_covered_frac": 0.298,
+             "glove_token_coverage": 0.742, **ceiling},
+            {**_run("smoke", "webnlg", "exact", "rin", 3, 1, 0.0), "glove_covered_frac": 0.9,
+             "glove_token_coverage": 0.9, **ceiling}]
+    res = pd.DataFrame(rows)
+    assert report.glove_coverage(res, ["full"]) == ("vocabulary 30% (full GloVe would give 83%); train tokens 74% "
+                                                    "(full GloVe 97%) (WebNLG train)")
+    assert "vocabulary 60%" in report.glove_coverage(res, ["full", "smoke"])
+    assert report.glove_coverage(res, []) == "no runs yet"
