@@ -83,6 +83,10 @@ def vectors_table(scores: pd.DataFrame, gains: pd.DataFrame) -> pd.DataFrame:
     return out[["vectors", "task", "system", "P", "R", "F1", "n seeds", "gain", "paper gain"]]
 
 
+SEEDS_TO_SETTLE = 5
+"""Seeds per cell before a difference within two standard errors is called "no difference"."""
+
+
 def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
     """Generated sentences: per task, complete vs cut 50-d vectors (coverage alone) and complete
     50-d vs the default 100-d runs, each difference against two standard errors."""
@@ -103,8 +107,10 @@ def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
                                  f"{y['n seeds']}): too few seeds to tell from seed noise.")
                     continue
                 se = np.sqrt(x["F1_std"] ** 2 / x["n seeds"] + y["F1_std"] ** 2 / y["n seeds"])
-                word = "within two standard errors: not distinguishable" if abs(d) <= 2 * se else \
-                    "beyond two standard errors"
+                n = int(min(x["n seeds"], y["n seeds"]))
+                word = "beyond two standard errors" if abs(d) > 2 * se else (
+                    "within two standard errors: not distinguishable"
+                    + ("" if n >= SEEDS_TO_SETTLE else f" at {n} seeds; {SEEDS_TO_SETTLE} seeds settle it"))
                 lines.append(f"- {task}, {system}, {what}: {d:+.1f} ± {se:.1f} F1 ({word}).")
     for _, g in gains.iterrows():
         if not np.isnan(g["gain"]):
