@@ -131,15 +131,15 @@ def is_figure3_point(frame: pd.DataFrame) -> pd.Series:
 
 
 def runs_behind(results: pd.DataFrame, table: str, datasets: Sequence[str] = ()) -> pd.DataFrame:
-    """The rows of ``results`` (``rinlib.runs.collect``) that ``table`` ("table1", "table5" or
-    "figure3") summarises.
+    """The rows of ``results`` (``rinlib.runs.collect``) that the table of an experiment
+    (:data:`EXPERIMENTS`, e.g. "table1" or "webnlg_etl" for "Against peers") summarises.
 
     Why: a caption names the seeds, devices and commits of the runs behind its numbers; built from
     every collected run, Table 1's caption would list the commits of Figure 3's K-sweep too.
     ``datasets`` as the table's rows; for Figure 3 the data sets drawn (empty: every data set, at
     every K that was run, as in its points table)."""
-    if table not in ("table1", "table5", "figure3"):
-        raise ValueError(f"table must be one of ['figure3', 'table1', 'table5'], got {table!r}")
+    if table not in EXPERIMENTS:
+        raise ValueError(f"table must be one of {list(EXPERIMENTS)}, got {table!r}")
     if results.empty:
         return results
     if table == "figure3":

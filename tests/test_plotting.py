@@ -253,3 +253,11 @@ def test_glove_coverage_quotes_only_the_reports_profiles() -> None:
                                                     "(full GloVe 97%) (WebNLG train)")
     assert "vocabulary 60%" in report.glove_coverage(res, ["full", "smoke"])
     assert report.glove_coverage(res, []) == "no runs yet"
+
+
+def test_runs_behind_the_peers_table_are_its_webnlg_etl_cells_only() -> None:
+    res = pd.DataFrame([_run("full", "webnlg-etl", "exact", "rin", 3, 1, 0.7),
+                        _run("full", "webnlg-etl", "exact", "rin", 5, 1, 0.7),
+                        _run("full", "webnlg", "exact", "rin", 3, 1, 0.7)])
+    behind = experiments.runs_behind(res, "webnlg_etl")
+    assert list(zip(behind["dataset"], behind["K"])) == [("webnlg-etl", 3)]

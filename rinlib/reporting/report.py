@@ -334,9 +334,9 @@ def peers_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
     """The report's "Against peers" section: RIN on ``webnlg-etl`` beside later systems'
     published numbers (:func:`rinlib.reporting.paper_results.against_peers`), saved as a table."""
     table = paper_results.against_peers(results)
-    behind = results[results["dataset"] == "webnlg-etl"] if not results.empty else results
-    caption = paper_results.caption(behind, ["full"], "Against peers (exact WebNLG, ETL-Span release `webnlg-etl`, "
-                                    "test F1 %). " + paper_results.PEERS_NOTE)
+    caption = paper_results.caption(runs_behind(results, "webnlg_etl"), ["full"],
+                                    "Against peers (exact WebNLG, ETL-Span release `webnlg-etl`, test F1 %). "
+                                    + paper_results.PEERS_NOTE)
     save_table(table, out_dir("tables", "full", Path(root or results_root())) / "against_peers", caption=caption)
     return ["", "## Against peers (exact WebNLG, the ETL-Span release)", "",
             "The paper reports on its own WebNLG release; every later paper reports on the ETL-Span release "
