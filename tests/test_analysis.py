@@ -81,7 +81,7 @@ def test_category_scores_add_up_to_the_runs_metrics(runs):
     assert df["F1"].between(0, 100).all()
 
 
-def test_protocol_gaps_and_recall_by_vectors_agree_with_the_runs_metrics(runs):
+def test_protocol_gaps_and_recall_groups_agree_with_the_runs_metrics(runs):
     gaps = analysis.protocol_gaps(runs)
     for r, (_, row) in zip(runs, gaps.iterrows()):
         test = r.metrics["test"]
@@ -95,6 +95,12 @@ def test_protocol_gaps_and_recall_by_vectors_agree_with_the_runs_metrics(runs):
         test = r.metrics["test"]["strict"]
         assert part["n_gold"].sum() == test["n_gold"] and part["n_found"].sum() == test["n_correct"]
     assert rec["R"].dropna().between(0, 100).all()
+    cov = analysis.recall_by_coverage(runs)
+    assert len(cov) == 4 * len(runs) and set(cov["vectors"]) == {"glove100-top2716"}
+    for r in runs:
+        part = cov[(cov["system"] == r.system) & (cov["seed"] == r.seed)]
+        test = r.metrics["test"]["strict"]
+        assert part["n_gold"].sum() == test["n_gold"] and part["n_found"].sum() == test["n_correct"]
 
 
 def test_summary_is_mean_and_std_over_seeds(runs):

@@ -77,3 +77,16 @@ def test_vector_status_of_each_word_checks_the_runs_glove_file():
                    VECTOR_STATUS[0]]  # not a train word: <unk>
     with pytest.raises(DataError, match="GloVe file this run was trained with"):
         vector_status(["Bean"], vocab, {**cov, "glove_sha256": "0" * 64}, dim=4)
+
+
+def test_coverage_group_is_the_same_under_every_setting():
+    """The recall-by-coverage groups depend on the word alone (and the train vocabulary), not on a
+    run's vectors: one word of each group, GloVe lookup lower-cased."""
+    from rinlib.data.embeddings import COVERAGE_GROUPS, coverage_group
+
+    vocab = Vocab(["The", "astronaut", "Xqzvw"])
+    assert coverage_group(["The", "astronaut", "Xqzvw", "Moon"], vocab) == [
+        COVERAGE_GROUPS[3],  # among the 2,716 shipped words
+        COVERAGE_GROUPS[1],  # only in full GloVe
+        COVERAGE_GROUPS[2],  # in no GloVe
+        COVERAGE_GROUPS[0]]  # not a train word

@@ -44,6 +44,31 @@ def test_vector_scores_gains_and_verdict_by_hand():
     assert row["F1"] == "87.0 ± 1.4" and row["gain"] == "+3.0 ± 1.0" and row["paper gain"] == "+1.7"
 
 
+def test_recall_by_coverage_table_and_verdict_by_hand():
+    from rinlib.data.embeddings import COVERAGE_GROUPS
+
+    target, control = COVERAGE_GROUPS[1], COVERAGE_GROUPS[3]
+    rec = pd.DataFrame([{"vectors": v, "task": "partial", "system": "RIN", "seed": seed, "anchor words": g,
+                         "n_gold": n, "n_found": 0, "R": r}
+                        for v, rs in (("glove50", {target: (80.0, 84.0), control: (70.0, 70.0)}),
+                                      ("glove50-top2716", {target: (76.0, 76.0), control: (70.0, 72.0)}))
+                        for g, n in ((target, 942), (control, 381)) for seed, r in enumerate(rs[g], 1)])
+    scores = diagnostics.coverage_scores(rec)
+    row = scores.set_index(diagnostics.COVERAGE_KEYS).loc[("glove50", "partial", "RIN", target)]
+    assert (row["R"], row["n seeds"], row["n_gold"]) == (82.0, 2, 942)
+    assert row["R_std"] == pytest.approx(np.std([80, 84], ddof=1))
+    table = diagnostics.coverage_table(scores)
+    assert list(table.columns) == ["vectors", "task", "system", "n seeds", f"{control} (n = 381)",
+                                   f"{target} (n = 942)"]  # groups without triples left out
+    assert table.iloc[0][f"{target} (n = 942)"] == "82.0 ± 2.8" and table.iloc[0]["vectors"] == "glove50"
+    lines = diagnostics.coverage_verdict(scores)
+    # target: 82 - 76 = +6.0, se = sqrt(8/2 + 0) = 2.0: beyond; control: 70 - 71 = -1.0 ± 1.0: within
+    assert any(x.startswith("- partial, RIN, complete vs cut 50-d") and "+6.0 ± 2.0 recall (beyond" in x
+               and "control" in x and "-1.0 ± 1.0 recall (within" in x for x in lines)
+    assert any(x.startswith("- exact, RIN:") and "not measured yet" in x for x in lines)
+    assert diagnostics.coverage_verdict(diagnostics.coverage_scores(rec.iloc[:0])) == []
+
+
 def _curve(path, epochs, paper):
     path.mkdir(parents=True)
     pd.DataFrame({"epoch": epochs, "test_P": 0.5, "test_R": 0.5, "test_F1": [p - 0.01 for p in paper],

@@ -231,6 +231,26 @@ def vector_status(words: Sequence[str], train_vocab: Vocab, coverage: dict[str, 
     return out
 
 
+COVERAGE_GROUPS = ("not in the train vocabulary", "in full GloVe, not the 2,716", "in no GloVe",
+                   "in the 2,716 shipped words")
+"""Where a word stands in GloVe, the same under every ``vectors`` setting (:func:`coverage_group`).
+A triple takes the first group of its two anchors, in the order of :data:`VECTOR_STATUS`: any
+triple with an anchor whose start the complete vectors change counts as "in full GloVe, not the
+2,716", so the two recall tables of the report group the default runs' triples alike."""
+
+
+def coverage_group(words: Sequence[str], train_vocab: Vocab) -> list[str]:
+    """For each word, one of :data:`COVERAGE_GROUPS`: outside the train vocabulary, among the
+    2,716 shipped words, only in full GloVe, or in none (GloVe words are lower-case).
+
+    Why not :func:`vector_status`: that says what one run's embedding started from, which
+    differs between settings; these groups do not, so runs with complete and with cut vectors
+    can be compared group by group."""
+    full, shipped = _glove_words(), partial_glove_words()
+    return [COVERAGE_GROUPS[0] if w not in train_vocab else COVERAGE_GROUPS[3] if w.lower() in shipped
+            else COVERAGE_GROUPS[1] if w.lower() in full else COVERAGE_GROUPS[2] for w in words]
+
+
 def coverage_line(cov: dict[str, Any]) -> str:
     """One printable line summarising a coverage dict (for logs and run_all output)."""
     line = (f"GloVe coverage ({Path(cov['glove_file']).name}): vocab {cov['covered']}/{cov['vocab_size']}"

@@ -37,7 +37,7 @@ import seaborn as sns
 
 from rinlib.config import DATASETS, VARIANT_LABELS, RunConfig
 from rinlib.data import build_word_vocab, dataset_info, load_dataset
-from rinlib.data.embeddings import VECTOR_STATUS, _glove_words, partial_glove_words, vector_status
+from rinlib.data.embeddings import COVERAGE_GROUPS, VECTOR_STATUS, coverage_group, vector_status
 from rinlib.data.vocab import Vocab
 from rinlib.experiments import experiment_configs
 from rinlib.io import atomic_write_text
@@ -251,25 +251,14 @@ def recall_by_vectors(runs: Sequence[RunPredictions]) -> pd.DataFrame:
     return _recall_by(runs, status, VECTOR_STATUS)
 
 
-COVERAGE_GROUPS = ("not in the train vocabulary", "in no GloVe", "in full GloVe, not the 2,716",
-                   "in the 2,716 shipped words")
-"""Where a word stands in GloVe, independent of a run's setting, worst first (:func:`recall_by_coverage`)."""
-
-
 def recall_by_coverage(runs: Sequence[RunPredictions]) -> pd.DataFrame:
     """Strict recall of gold test triples grouped by whether their anchor words are among the
-    2,716 shipped GloVe words, only in full GloVe, or in none (:data:`COVERAGE_GROUPS`; a
-    triple takes the worse anchor). The groups are the same for every ``vectors`` setting, so a
+    2,716 shipped GloVe words, only in full GloVe, or in none (:func:`rinlib.data.embeddings.coverage_group`;
+    a triple takes the worse anchor). The groups are the same for every ``vectors`` setting, so a
     run with the complete vectors and one with the 2,716 can be compared group by group: if
-    coverage mattered, the middle group would gain most from the complete vectors."""
-    full, shipped = _glove_words(), partial_glove_words()
-
-    def status(r: RunPredictions, words: list[str]) -> list[str]:
-        vocab = run_vocab(r)
-        return [COVERAGE_GROUPS[0] if w not in vocab else COVERAGE_GROUPS[3] if w.lower() in shipped
-                else COVERAGE_GROUPS[2] if w.lower() in full else COVERAGE_GROUPS[1] for w in words]
-
-    return _recall_by(runs, status, COVERAGE_GROUPS)
+    coverage mattered, the group "in full GloVe, not the 2,716" would gain most from the complete
+    vectors."""
+    return _recall_by(runs, lambda r, words: coverage_group(words, run_vocab(r)), COVERAGE_GROUPS)
 
 
 def _recall_by(runs: Sequence[RunPredictions], status: Callable[[RunPredictions, list[str]], list[str]],

@@ -21,6 +21,7 @@ import pandas as pd
 
 from rinlib import paper
 from rinlib.config import DEFAULT_VECTORS, TASKS, VARIANT_LABELS, VECTORS
+from rinlib.data.embeddings import COVERAGE_GROUPS
 from rinlib.experiments import is_figure3_point, runs_behind, table3_k
 from rinlib.reporting.figures import Figure, new_figure, wrap
 from rinlib.reporting.tables import fmt
@@ -87,6 +88,23 @@ SEEDS_TO_SETTLE = 5
 """Seeds per cell before a difference within two standard errors is called "no difference"."""
 
 
+def _compared(x: pd.Series, y: pd.Series, a: str, b: str, col: str, unit: str) -> str:
+    """``x[col]`` minus ``y[col]`` (rows with ``<col>_std`` and ``n seeds``; settings ``a``, ``b``)
+    against two standard errors of independent seeds: the clause after a verdict's colon."""
+    nx, ny = int(x["n seeds"]), int(y["n seeds"])
+    if min(nx, ny) == 0:
+        return f"not measured yet ({a}: {nx} seeds, {b}: {ny})."
+    d = x[col] - y[col]
+    if min(nx, ny) < 2:
+        return f"{d:+.1f} {unit} ({a} {nx} seed(s), {b} {ny}): too few seeds to tell from seed noise."
+    se = np.sqrt(x[f"{col}_std"] ** 2 / nx + y[f"{col}_std"] ** 2 / ny)
+    n = min(nx, ny)
+    word = "beyond two standard errors" if abs(d) > 2 * se else (
+        "within two standard errors: not distinguishable"
+        + ("" if n >= SEEDS_TO_SETTLE else f" at {n} seeds; {SEEDS_TO_SETTLE} seeds settle it"))
+    return f"{d:+.1f} ± {se:.1f} {unit} ({word})."
+
+
 def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
     """Generated sentences: per task, complete vs cut 50-d vectors (coverage alone) and complete
     50-d vs the default 100-d runs, each difference against two standard errors."""
@@ -96,27 +114,75 @@ def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
             s = scores[(scores["task"] == task) & (scores["system"] == system)].set_index("vectors")
             for a, b, what in (("glove50", "glove50-top2716", "coverage alone (complete vs cut 50-d)"),
                                ("glove50", DEFAULT_VECTORS, "complete 50-d vs the default partial 100-d")):
-                x, y = s.loc[a], s.loc[b]
-                if min(x["n seeds"], y["n seeds"]) == 0:
-                    lines.append(f"- {task}, {system}, {what}: not measured yet ({a}: {x['n seeds']} seeds, "
-                                 f"{b}: {y['n seeds']}).")
-                    continue
-                d = x["F1"] - y["F1"]
-                if min(x["n seeds"], y["n seeds"]) < 2:
-                    lines.append(f"- {task}, {system}, {what}: {d:+.1f} F1 ({a} {x['n seeds']} seed(s), {b} "
-                                 f"{y['n seeds']}): too few seeds to tell from seed noise.")
-                    continue
-                se = np.sqrt(x["F1_std"] ** 2 / x["n seeds"] + y["F1_std"] ** 2 / y["n seeds"])
-                n = int(min(x["n seeds"], y["n seeds"]))
-                word = "beyond two standard errors" if abs(d) > 2 * se else (
-                    "within two standard errors: not distinguishable"
-                    + ("" if n >= SEEDS_TO_SETTLE else f" at {n} seeds; {SEEDS_TO_SETTLE} seeds settle it"))
-                lines.append(f"- {task}, {system}, {what}: {d:+.1f} ± {se:.1f} F1 ({word}).")
+                lines.append(f"- {task}, {system}, {what}: {_compared(s.loc[a], s.loc[b], a, b, 'F1', 'F1')}")
     for _, g in gains.iterrows():
         if not np.isnan(g["gain"]):
             lines.append(f"- gain with {g['vectors']}, {g['task']}: {g['gain']:+.1f}"
                          + ("" if np.isnan(g["gain_se"]) else f" ± {g['gain_se']:.1f}")
                          + f" (paper {g['paper gain']:+.1f}; seeds {g['n seeds (RIN / w/o)']}).")
+    return lines
+
+
+COVERAGE_KEYS = ["vectors", "task", "system", "anchor words"]
+
+
+def coverage_scores(rec: pd.DataFrame) -> pd.DataFrame:
+    """Per (vectors, task, system, anchor-word group): strict recall mean ± std over seeds
+    (``R``, ``R_std``, ``n seeds``) and the group's gold triples (``n_gold``); ``rec`` is
+    :func:`rinlib.reporting.analysis.recall_by_coverage` of the Table 1 runs."""
+    rows = []
+    for keys, g in rec.groupby(COVERAGE_KEYS, sort=False):
+        m, sd, n = _mean_std(g["R"])
+        rows.append({**dict(zip(COVERAGE_KEYS, keys)), "R": m, "R_std": sd, "n seeds": n,
+                     "n_gold": int(round(g["n_gold"].mean()))})
+    return pd.DataFrame(rows, columns=COVERAGE_KEYS + ["R", "R_std", "n seeds", "n_gold"])
+
+
+def coverage_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """One printable row per (vectors, task, system), one recall column per group (the control
+    group first, then the one complete vectors change); the header gives each group's gold triples."""
+    cols = ["vectors", "task", "system", "n seeds"]
+    if scores.empty:
+        return pd.DataFrame(columns=cols)
+    rows = {}
+    for vec in VECTORS:
+        for task in TASKS:
+            for system in SYSTEMS.values():
+                g = scores[(scores["vectors"] == vec) & (scores["task"] == task) & (scores["system"] == system)]
+                if g.empty:
+                    continue
+                row = {"vectors": vec, "task": task, "system": system, "n seeds": int(g["n seeds"].max())}
+                row.update({grp: fmt(r["R"], r["R_std"], sep=" ± ") for grp, r in g.set_index("anchor words").iterrows()})
+                rows[(vec, task, system)] = row
+    heads = {}
+    for grp in (COVERAGE_GROUPS[3], COVERAGE_GROUPS[1], COVERAGE_GROUPS[2], COVERAGE_GROUPS[0]):
+        n = sorted(set(scores.loc[scores["anchor words"] == grp, "n_gold"]))
+        if n:
+            heads[grp] = f"{grp} (n = {' / '.join(map(str, n))})"
+    out = pd.DataFrame(list(rows.values())).reindex(columns=cols + list(heads)).rename(columns=heads)
+    return out.astype(object).fillna("")
+
+
+def coverage_verdict(scores: pd.DataFrame) -> list[str]:
+    """Generated sentences: per task and system, the recall of triples whose anchor words only
+    full GloVe covers, complete against cut 50-d vectors, beside the same difference for triples
+    whose anchors are among the 2,716 words (the same vectors under both settings: a control)."""
+    lines = []
+    if scores.empty:
+        return lines
+    target, control = COVERAGE_GROUPS[1], COVERAGE_GROUPS[3]
+    s = scores.set_index(COVERAGE_KEYS)
+    for task in TASKS:
+        for system in SYSTEMS.values():
+            try:
+                a, b = ("glove50", task, system), ("glove50-top2716", task, system)
+                diff = _compared(s.loc[a + (target,)], s.loc[b + (target,)], a[0], b[0], "R", "recall")
+                ctrl = _compared(s.loc[a + (control,)], s.loc[b + (control,)], a[0], b[0], "R", "recall")
+            except KeyError:
+                lines.append(f"- {task}, {system}: not measured yet (a setting has no finished run).")
+                continue
+            lines.append(f"- {task}, {system}, complete vs cut 50-d, triples with an anchor '{target}': "
+                         f"{diff[:-1]}; control, anchors '{control}': {ctrl}")
     return lines
 
 
