@@ -53,20 +53,22 @@ def test_recall_by_coverage_table_and_verdict_by_hand():
                         for v, rs in (("glove50", {target: (80.0, 84.0), control: (70.0, 70.0)}),
                                       ("glove50-top2716", {target: (76.0, 76.0), control: (70.0, 72.0)}))
                         for g, n in ((target, 942), (control, 381)) for seed, r in enumerate(rs[g], 1)])
-    scores = diagnostics.coverage_scores(rec)
+    rec = rec.iloc[::-1]  # rows come back in the kit's order of settings, whatever the runs' order
+    scores = diagnostics.recall_scores(rec, diagnostics.COVERAGE_KEYS[:3])
     row = scores.set_index(diagnostics.COVERAGE_KEYS).loc[("glove50", "partial", "RIN", target)]
     assert (row["R"], row["n seeds"], row["n_gold"]) == (82.0, 2, 942)
     assert row["R_std"] == pytest.approx(np.std([80, 84], ddof=1))
-    table = diagnostics.coverage_table(scores)
+    table = diagnostics.recall_table(scores, diagnostics.COVERAGE_KEYS[:3], diagnostics.COVERAGE_COLUMNS)
     assert list(table.columns) == ["vectors", "task", "system", "n seeds", f"{control} (n = 381)",
                                    f"{target} (n = 942)"]  # groups without triples left out
-    assert table.iloc[0][f"{target} (n = 942)"] == "82.0 ± 2.8" and table.iloc[0]["vectors"] == "glove50"
+    assert list(table["vectors"]) == ["glove50", "glove50-top2716"]
+    assert table.iloc[0][f"{target} (n = 942)"] == "82.0 ± 2.8" and table.iloc[1][f"{control} (n = 381)"] == "71.0 ± 1.4"
     lines = diagnostics.coverage_verdict(scores)
     # target: 82 - 76 = +6.0, se = sqrt(8/2 + 0) = 2.0: beyond; control: 70 - 71 = -1.0 ± 1.0: within
     assert any(x.startswith("- partial, RIN, complete vs cut 50-d") and "+6.0 ± 2.0 recall (beyond" in x
                and "control" in x and "-1.0 ± 1.0 recall (within" in x for x in lines)
     assert any(x.startswith("- exact, RIN:") and "not measured yet" in x for x in lines)
-    assert diagnostics.coverage_verdict(diagnostics.coverage_scores(rec.iloc[:0])) == []
+    assert diagnostics.coverage_verdict(diagnostics.recall_scores(rec.iloc[:0], diagnostics.COVERAGE_KEYS[:3])) == []
 
 
 def _curve(path, epochs, paper):

@@ -124,50 +124,54 @@ def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
 
 
 COVERAGE_KEYS = ["vectors", "task", "system", "anchor words"]
+_ORDER = {"vectors": VECTORS, "task": TASKS, "system": tuple(SYSTEMS.values())}
 
 
-def coverage_scores(rec: pd.DataFrame) -> pd.DataFrame:
-    """Per (vectors, task, system, anchor-word group): strict recall mean ± std over seeds
-    (``R``, ``R_std``, ``n seeds``) and the group's gold triples (``n_gold``); ``rec`` is
-    :func:`rinlib.reporting.analysis.recall_by_coverage` of the Table 1 runs."""
+def recall_scores(rec: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Per ``keys`` and anchor-word group: strict recall mean ± std over seeds (``R``, ``R_std``,
+    ``n seeds``) and the group's gold triples (``n_gold``); ``rec`` is one of the recall-by-group
+    frames of :mod:`rinlib.reporting.analysis`, ordered by the kit's settings, tasks and systems."""
+    by = list(keys) + ["anchor words"]
     rows = []
-    for keys, g in rec.groupby(COVERAGE_KEYS, sort=False):
+    for vals, g in rec.groupby(by, sort=False):
         m, sd, n = _mean_std(g["R"])
-        rows.append({**dict(zip(COVERAGE_KEYS, keys)), "R": m, "R_std": sd, "n seeds": n,
-                     "n_gold": int(round(g["n_gold"].mean()))})
-    return pd.DataFrame(rows, columns=COVERAGE_KEYS + ["R", "R_std", "n seeds", "n_gold"])
+        rows.append({**dict(zip(by, vals)), "R": m, "R_std": sd, "n seeds": n, "n_gold": int(round(g["n_gold"].mean()))})
+    out = pd.DataFrame(rows, columns=by + ["R", "R_std", "n seeds", "n_gold"])
+    rank = {k: {v: i for i, v in enumerate(order)} for k, order in _ORDER.items()}
+    return out.sort_values(list(keys), key=lambda c: c.map(rank[c.name]) if c.name in rank else c,
+                           kind="stable").reset_index(drop=True)
 
 
-def coverage_table(scores: pd.DataFrame) -> pd.DataFrame:
-    """One printable row per (vectors, task, system), one recall column per group (the control
-    group first, then the one complete vectors change); the header gives each group's gold triples."""
-    cols = ["vectors", "task", "system", "n seeds"]
+def recall_table(scores: pd.DataFrame, keys: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
+    """One printable row per ``keys``, one recall column per group in ``groups`` order (mean ± std
+    over seeds); each header gives the group's gold triples, groups without any are left out."""
+    cols = list(keys) + ["n seeds"]
     if scores.empty:
         return pd.DataFrame(columns=cols)
-    rows = {}
-    for vec in VECTORS:
-        for task in TASKS:
-            for system in SYSTEMS.values():
-                g = scores[(scores["vectors"] == vec) & (scores["task"] == task) & (scores["system"] == system)]
-                if g.empty:
-                    continue
-                row = {"vectors": vec, "task": task, "system": system, "n seeds": int(g["n seeds"].max())}
-                row.update({grp: fmt(r["R"], r["R_std"], sep=" ± ") for grp, r in g.set_index("anchor words").iterrows()})
-                rows[(vec, task, system)] = row
+    rows = []
+    for vals, g in scores.groupby(list(keys), sort=False):
+        row = {**dict(zip(keys, vals)), "n seeds": int(g["n seeds"].max())}
+        row.update({grp: fmt(r["R"], r["R_std"], sep=" ± ") for grp, r in g.set_index("anchor words").iterrows()})
+        rows.append(row)
     heads = {}
-    for grp in (COVERAGE_GROUPS[3], COVERAGE_GROUPS[1], COVERAGE_GROUPS[2], COVERAGE_GROUPS[0]):
+    for grp in groups:
         n = sorted(set(scores.loc[scores["anchor words"] == grp, "n_gold"]))
         if n:
             heads[grp] = f"{grp} (n = {' / '.join(map(str, n))})"
-    out = pd.DataFrame(list(rows.values())).reindex(columns=cols + list(heads)).rename(columns=heads)
-    return out.astype(object).fillna("")
+    return pd.DataFrame(rows).reindex(columns=cols + list(heads)).rename(columns=heads).astype(object).fillna("")
+
+
+COVERAGE_COLUMNS = (COVERAGE_GROUPS[3], COVERAGE_GROUPS[1], COVERAGE_GROUPS[2], COVERAGE_GROUPS[0])
+"""The coverage table's columns: the control group first, then the one complete vectors change."""
 
 
 def coverage_verdict(scores: pd.DataFrame) -> list[str]:
     """Generated sentences: per task and system, the recall of triples whose anchor words only
     full GloVe covers, complete against cut 50-d vectors, beside the same difference for triples
-    whose anchors are among the 2,716 words (the same vectors under both settings: a control)."""
-    lines = []
+    whose anchors are among the 2,716 words (the same vectors under both settings: a control);
+    ``scores`` is :func:`recall_scores` of :func:`rinlib.reporting.analysis.recall_by_coverage`
+    by (vectors, task, system)."""
+    lines: list[str] = []
     if scores.empty:
         return lines
     target, control = COVERAGE_GROUPS[1], COVERAGE_GROUPS[3]

@@ -246,10 +246,10 @@ def table1_runs(results: pd.DataFrame, profile: str = "full") -> list[str]:
 
 
 def _vector_lines(rec: pd.DataFrame, keys: list[str]) -> list[str]:
-    """The word-vector table (mean over seeds) and one generated sentence per system."""
-    summ = rec.groupby(keys + ["anchor words"], sort=False).agg(
-        n_gold=("n_gold", "mean"), R=("R", "mean"), n_seeds=("seed", "nunique")).reset_index()
-    lines = [markdown(summ.round(1)), ""]
+    """The word-vector table (mean ± std over seeds) and one generated sentence per system."""
+    summ = diagnostics.recall_scores(rec, keys)
+    groups = (VECTOR_STATUS[3], VECTOR_STATUS[1], VECTOR_STATUS[2], VECTOR_STATUS[0])
+    lines = [markdown(diagnostics.recall_table(summ, keys, groups)), ""]
     for (ds, task, system), g in summ.groupby(keys, sort=False):
         by = dict(zip(g["anchor words"], g["R"]))
         affected, vec = by.get(VECTOR_STATUS[1]), by.get(VECTOR_STATUS[3])
@@ -270,10 +270,10 @@ def investigations(runs: list[analysis.RunPredictions]) -> list[str]:
     keys = ["dataset", "task", "system"]
     lines = ["", "## Looking for the gaps (computed from the Table 1 runs' test predictions)", "",
              "### Word vectors", "",
-             "Strict recall of gold test triples, grouped by what the embeddings of their two anchor words "
-             "started from (a triple takes the worse anchor: first row worst); mean over seeds. If the partial "
-             "GloVe file cost recall, the row 'random init: full GloVe has a vector' (the words a full GloVe "
-             "file would change) would sit below 'GloVe vector'.", ""]
+             "Strict recall of gold test triples (%, mean ± std over seeds), grouped by what the embeddings of "
+             "their two anchor words started from (a triple with an anchor a full GloVe file would change counts "
+             "there; n = gold triples per group). If the partial GloVe file cost recall, the column 'random init: "
+             "full GloVe has a vector' would sit below 'GloVe vector'.", ""]
     try:
         lines += _vector_lines(analysis.recall_by_vectors(runs), keys)
     except (CheckpointError, DataError) as e:  # a run without its model file or GloVe file
@@ -326,10 +326,11 @@ def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
         rec = analysis.recall_by_coverage(analysis.load_runs(sorted(cells["run_dir"])) if not cells.empty else [])
     except (CheckpointError, DataError) as e:
         return lines + [f"Not computed: {e}"]
-    coverage = diagnostics.coverage_scores(rec)
+    coverage = diagnostics.recall_scores(rec, diagnostics.COVERAGE_KEYS[:3])
     if coverage.empty:
         return lines + ["No runs yet."]
-    return lines + [markdown(diagnostics.coverage_table(coverage)), ""] + diagnostics.coverage_verdict(coverage)
+    table = diagnostics.recall_table(coverage, diagnostics.COVERAGE_KEYS[:3], diagnostics.COVERAGE_COLUMNS)
+    return lines + [markdown(table), ""] + diagnostics.coverage_verdict(coverage)
 
 
 def peers_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
