@@ -5,7 +5,7 @@
 #   ./run_all.sh --profile smoke          seconds per run: checks that everything works
 #   ./run_all.sh --profile full           paper schedule (Table 3 epochs, 5 seeds, K = 0..8): GPU / CPU-days
 #   ./run_all.sh --only 03_table1         one notebook
-#   ./run_all.sh --profile full --render-only   notebooks 03-08 and the report from the finished runs; trains nothing
+#   ./run_all.sh --profile full --render-only   notebooks 03-08, 10 and the report from the finished runs; trains nothing
 #   ./run_all.sh clean --profile quick    delete a profile's results (runs, tables, figures, notebooks)
 #
 # Training runs are cached by their config key (rinlib.runs): a rerun with nothing changed
@@ -18,7 +18,7 @@ JOBS="${JOBS:-1}"                  # >1 runs the sweep on Ray (rinlib/runs/ray_e
 FORCE="${FORCE:-false}"            # true: retrain runs that are already finished
 DATASETS="${DATASETS:-webnlg}"     # add nyt once RIN_NYT_TRAIN / RIN_NYT_EXACT_TRAIN point at the NYT train files
 ONLY="${ONLY:-}"                   # run only the notebooks whose name contains this
-RENDER_ONLY="${RENDER_ONLY:-false}" # true: train nothing; notebooks 03-08 + report from finished runs
+RENDER_ONLY="${RENDER_ONLY:-false}" # true: train nothing; notebooks 03-08, 10 + report from finished runs
 CELL_TIMEOUT="${CELL_TIMEOUT:-}"   # seconds per notebook cell (empty: none)
 # -----------------------------------------------------------------------------------------------
 
@@ -74,7 +74,7 @@ NOTEBOOKS=()
 for nb in notebooks/[0-9][0-9]_*.ipynb; do
   name="$(basename "$nb")"
   if [ -n "$ONLY" ]; then [[ "$name" == *"$ONLY"* ]] || continue
-  elif [ "$RENDER_ONLY" = true ]; then [[ "$name" =~ ^0[3-8]_ ]] || continue  # what reads runs (08: shipped models)
+  elif [ "$RENDER_ONLY" = true ]; then [[ "$name" =~ ^(0[3-8]|10)_ ]] || continue  # what reads runs (08: shipped models)
   fi
   NOTEBOOKS+=("$nb")
 done

@@ -116,3 +116,15 @@ def test_figure3_verdict_tests_only_ks_with_shared_seeds():
     partial = next(x for x in lines if x.startswith("- partial"))
     assert "distinguishable: K=5" in partial and "K=5: -5.0" in partial and "K=7 (n=1)" in partial
     assert any(x.startswith("- exact") and "no finished full run" in x for x in lines)
+
+
+def test_curve_figure_marks_the_dev_selected_and_the_best_test_epoch(tmp_path):
+    import json
+
+    _curve(tmp_path / "run", [1, 2, 3], [0.80, 0.86, 0.84])
+    pd.DataFrame({"epoch": [1, 2, 3], "dev_F1": [0.7, 0.75, 0.8]}).to_csv(tmp_path / "run" / "history.csv", index=False)
+    (tmp_path / "run" / "metrics.json").write_text(json.dumps({"selected_epoch": 3}))
+    fig = diagnostics.curve_figure(tmp_path / "run")
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "dev-selected epoch 3" in labels and "best test epoch 2 (the authors' pick)" in labels
+    assert [list(line.get_ydata()) for line in fig.axes[0].lines[:1]] == [[70.0, 75.0, 80.0]]

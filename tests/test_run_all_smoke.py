@@ -25,7 +25,7 @@ def _run_all(results: Path) -> str:
     return out
 
 
-DRAWING_NOTEBOOKS = ("05_figure3", "07_error_analysis", "08_interaction_explorer")
+DRAWING_NOTEBOOKS = ("05_figure3", "07_error_analysis", "08_interaction_explorer", "10_word_vectors")
 MAX_NOTEBOOK_BYTES = 2_000_000
 
 

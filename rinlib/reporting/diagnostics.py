@@ -12,6 +12,7 @@ full-schedule runs only (REPORT sections "Word vectors and the gain" and "Select
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from rinlib import paper
 from rinlib.config import DEFAULT_VECTORS, TASKS, VARIANT_LABELS, VECTORS
 from rinlib.data.embeddings import COVERAGE_GROUPS
 from rinlib.experiments import is_figure3_point, runs_behind, table3_k
+from rinlib.reporting import paper_results
 from rinlib.reporting.figures import Figure, new_figure, wrap
 from rinlib.reporting.tables import fmt
 
@@ -50,7 +52,8 @@ def vector_scores(cells: pd.DataFrame) -> pd.DataFrame:
     for vec in VECTORS:
         for task in TASKS:
             for variant, system in SYSTEMS.items():
-                g = cells[(cells["vectors"] == vec) & (cells["task"] == task) & (cells["variant"] == variant)]
+                g = cells if cells.empty else \
+                    cells[(cells["vectors"] == vec) & (cells["task"] == task) & (cells["variant"] == variant)]
                 row = {"vectors": vec, "task": task, "system": system, "n seeds": len(g)}
                 for m, col in (("P", "precision"), ("R", "recall"), ("F1", "f1")):
                     mean, std, _ = _mean_std(100 * g[f"test_strict_{col}"]) if len(g) else (np.nan, np.nan, 0)
@@ -95,6 +98,7 @@ def _compared(x: pd.Series, y: pd.Series, a: str, b: str, col: str, unit: str) -
     if min(nx, ny) == 0:
         return f"not measured yet ({a}: {nx} seeds, {b}: {ny})."
     d = x[col] - y[col]
+    d = 0.0 if round(d, 1) == 0 else d  # never "-0.0"
     if min(nx, ny) < 2:
         return f"{d:+.1f} {unit} ({a} {nx} seed(s), {b} {ny}): too few seeds to tell from seed noise."
     se = np.sqrt(x[f"{col}_std"] ** 2 / nx + y[f"{col}_std"] ** 2 / ny)
@@ -133,7 +137,7 @@ def recall_scores(rec: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     frames of :mod:`rinlib.reporting.analysis`, ordered by the kit's settings, tasks and systems."""
     by = list(keys) + ["anchor words"]
     rows = []
-    for vals, g in rec.groupby(by, sort=False):
+    for vals, g in ([] if rec.empty else rec.groupby(by, sort=False)):
         m, sd, n = _mean_std(g["R"])
         rows.append({**dict(zip(by, vals)), "R": m, "R_std": sd, "n seeds": n, "n_gold": int(round(g["n_gold"].mean()))})
     out = pd.DataFrame(rows, columns=by + ["R", "R_std", "n seeds", "n_gold"])
@@ -190,6 +194,12 @@ def coverage_verdict(scores: pd.DataFrame) -> list[str]:
     return lines
 
 
+def vectors_caption(cells: pd.DataFrame) -> str:
+    """The word-vector table's and figure's caption: title and the provenance of ``cells``."""
+    return paper_results.caption(
+        cells, ["full"], "Word vectors and the gain (WebNLG Table 1 cells, strict test F1 %, every vectors setting)")
+
+
 def _caption(fig: Figure, caption: str) -> None:
     """The provenance line under a constrained-layout figure (``supxlabel`` takes part in the layout)."""
     if caption:
@@ -221,7 +231,7 @@ def curve_rows(results: pd.DataFrame) -> pd.DataFrame:
     best test epoch's F1, both protocols; ``complete`` says whether the curve covers every epoch
     the run trained (a run resumed from before curves existed lacks its early epochs)."""
     rows = []
-    for _, r in results[results["profile"] == "full"].iterrows():
+    for _, r in (results if results.empty else results[results["profile"] == "full"]).iterrows():
         path = Path(r["run_dir"]) / CURVE
         if not path.is_file():
             continue
@@ -259,6 +269,13 @@ def selection_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def selection_caption(results: pd.DataFrame, rows: pd.DataFrame) -> str:
+    """The selecting-on-test table's and figure's caption: the provenance of the runs behind ``rows``."""
+    curves = results[results["run_dir"].isin(set(rows["run_dir"]))] if not rows.empty else rows
+    return paper_results.caption(
+        curves, ["full"], "Selecting on test (WebNLG, sealed test curves; best test epoch vs dev-selected, %)")
+
+
 def selection_figure(rows: pd.DataFrame, caption: str = "") -> Figure:
     """Per cell: dev-selected vs best-test-epoch F1 (paper protocol), mean ± std over seeds;
     ``caption`` (the table's provenance) goes under it."""
@@ -266,7 +283,7 @@ def selection_figure(rows: pd.DataFrame, caption: str = "") -> Figure:
     ax = fig.subplots()
     done = rows[rows["complete"]] if not rows.empty else rows
     labels = []
-    for i, (keys, g) in enumerate(done.groupby(["vectors", "task", "system"], sort=False)):
+    for i, (keys, g) in enumerate([] if done.empty else done.groupby(["vectors", "task", "system"], sort=False)):
         labels.append("\n".join(map(str, keys)))
         for off, col, colour, name in ((-0.1, "dev-selected paper F1", "#1f77b4", "dev-selected"),
                                        (0.1, "best test epoch paper F1", "#d62728", "best test epoch (authors)")):
@@ -278,6 +295,32 @@ def selection_figure(rows: pd.DataFrame, caption: str = "") -> Figure:
     ax.set_title("What selecting on test adds (sealed test curves, WebNLG)")
     if labels:
         ax.legend(fontsize=7)
+    _caption(fig, caption)
+    return fig
+
+
+def curve_figure(run_dir: Path, caption: str = "") -> Figure:
+    """One run's dev F1 (what selection reads) and its sealed test F1 per epoch, with the
+    dev-selected epoch and the best test epoch (the authors' pick, their protocol) marked: what
+    the "Selecting on test" inflation looks like inside a run."""
+    run_dir = Path(run_dir)
+    hist, curve = pd.read_csv(run_dir / "history.csv"), pd.read_csv(run_dir / CURVE)
+    selected = int(json.loads((run_dir / "metrics.json").read_text())["selected_epoch"])
+    best = int(curve.loc[curve["test_F1_paper"].idxmax(), "epoch"])
+    fig = new_figure(figsize=(9, 3.6), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(hist["epoch"], 100 * hist["dev_F1"], color="#1f77b4", lw=1, label="dev F1 (strict; selection reads this)")
+    ax.plot(curve["epoch"], 100 * curve["test_F1"], color="0.4", lw=1, label="test F1 (strict, sealed)")
+    ax.plot(curve["epoch"], 100 * curve["test_F1_paper"], color="#d62728", lw=1,
+            label="test F1 (paper protocol, sealed)")
+    ax.axvline(selected, color="#1f77b4", ls="--", lw=1, label=f"dev-selected epoch {selected}")
+    ax.axvline(best, color="#d62728", ls=":", lw=1, label=f"best test epoch {best} (the authors' pick)")
+    top = 100 * max(hist["dev_F1"].max(), curve[["test_F1", "test_F1_paper"]].max().max())
+    ax.set_ylim(max(0.0, top - 15), top + 1)  # the converged part, where selection happens
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("F1 (%)")
+    ax.set_title(f"Dev selection vs selecting on test: {run_dir.name} of {'/'.join(run_dir.parts[-6:-1])}", fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
     _caption(fig, caption)
     return fig
 

@@ -300,8 +300,7 @@ def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
     scores = diagnostics.vector_scores(cells)
     gains = diagnostics.vector_gains(scores)
     table = diagnostics.vectors_table(scores, gains)
-    caption = paper_results.caption(
-        cells, ["full"], "Word vectors and the gain (WebNLG Table 1 cells, strict test F1 %, every vectors setting)")
+    caption = diagnostics.vectors_caption(cells)
     save_table(table, out_dir("tables", "full", out_root) / "vectors_gain", caption=caption)
     save_figure(diagnostics.vectors_figure(scores, caption), out_dir("figures", "full", out_root) / "vectors_gain",
                 PRINT_FORMATS, PRINT_DPI)
@@ -363,9 +362,7 @@ def selection_lines(results: pd.DataFrame, root: Path | None = None) -> list[str
              "before curves existed) are left out. Figure: `figures/full/test_selection.png`.", ""]
     if table.empty:
         return lines + ["No run with a complete sealed test curve has finished yet."]
-    curves = results[results["run_dir"].isin(set(rows["run_dir"]))] if not rows.empty else rows
-    caption = paper_results.caption(
-        curves, ["full"], "Selecting on test (WebNLG, sealed test curves; best test epoch vs dev-selected, %)")
+    caption = diagnostics.selection_caption(results, rows)
     save_table(table, out_dir("tables", "full", out_root) / "test_selection", caption=caption)
     save_figure(diagnostics.selection_figure(rows, caption), out_dir("figures", "full", out_root) / "test_selection",
                 PRINT_FORMATS, PRINT_DPI)
