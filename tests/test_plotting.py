@@ -261,3 +261,9 @@ def test_runs_behind_the_peers_table_are_its_webnlg_etl_cells_only() -> None:
                         _run("full", "webnlg", "exact", "rin", 3, 1, 0.7)])
     behind = experiments.runs_behind(res, "webnlg_etl")
     assert list(zip(behind["dataset"], behind["K"])) == [("webnlg-etl", 3)]
+
+
+def test_signed_differences_never_read_minus_zero():
+    from rinlib.reporting.tables import signed
+
+    assert [signed(v) for v in (1.24, -0.4, -0.04, 0.0, -0.0)] == ["+1.2", "-0.4", "+0.0", "+0.0", "+0.0"]

@@ -26,7 +26,7 @@ from rinlib.data.embeddings import COVERAGE_GROUPS
 from rinlib.experiments import is_figure3_point, runs_behind, table3_k
 from rinlib.reporting import paper_results
 from rinlib.reporting.figures import Figure, new_figure, wrap
-from rinlib.reporting.tables import fmt
+from rinlib.reporting.tables import fmt, signed
 
 
 SYSTEMS = {v: VARIANT_LABELS[v] for v in ("rin", "no_interaction")}  # Table 1's two systems
@@ -80,9 +80,9 @@ def vector_gains(scores: pd.DataFrame) -> pd.DataFrame:
 def vectors_table(scores: pd.DataFrame, gains: pd.DataFrame) -> pd.DataFrame:
     """One printable row per (vectors, task, system): P/R/F1 and the gain of its setting."""
     out = scores.assign(**{m: [fmt(a, b, sep=" ± ") for a, b in zip(scores[m], scores[f"{m}_std"])] for m in ("P", "R", "F1")})
-    g = gains.assign(gain=["" if np.isnan(a) else f"{a:+.1f}" + ("" if np.isnan(b) else f" ± {b:.1f}")
+    g = gains.assign(gain=["" if np.isnan(a) else signed(a) + ("" if np.isnan(b) else f" ± {b:.1f}")
                            for a, b in zip(gains["gain"], gains["gain_se"])],
-                     **{"paper gain": gains["paper gain"].map(lambda v: f"{v:+.1f}")})
+                     **{"paper gain": gains["paper gain"].map(signed)})
     out = out.merge(g[["vectors", "task", "gain", "paper gain"]], on=["vectors", "task"])
     return out[["vectors", "task", "system", "P", "R", "F1", "n seeds", "gain", "paper gain"]]
 
@@ -98,15 +98,14 @@ def _compared(x: pd.Series, y: pd.Series, a: str, b: str, col: str, unit: str) -
     if min(nx, ny) == 0:
         return f"not measured yet ({a}: {nx} seeds, {b}: {ny})."
     d = x[col] - y[col]
-    d = 0.0 if round(d, 1) == 0 else d  # never "-0.0"
     if min(nx, ny) < 2:
-        return f"{d:+.1f} {unit} ({a} {nx} seed(s), {b} {ny}): too few seeds to tell from seed noise."
+        return f"{signed(d)} {unit} ({a} {nx} seed(s), {b} {ny}): too few seeds to tell from seed noise."
     se = np.sqrt(x[f"{col}_std"] ** 2 / nx + y[f"{col}_std"] ** 2 / ny)
     n = min(nx, ny)
     word = "beyond two standard errors" if abs(d) > 2 * se else (
         "within two standard errors: not distinguishable"
         + ("" if n >= SEEDS_TO_SETTLE else f" at {n} seeds; {SEEDS_TO_SETTLE} seeds settle it"))
-    return f"{d:+.1f} ± {se:.1f} {unit} ({word})."
+    return f"{signed(d)} ± {se:.1f} {unit} ({word})."
 
 
 def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
@@ -121,9 +120,9 @@ def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
                 lines.append(f"- {task}, {system}, {what}: {_compared(s.loc[a], s.loc[b], a, b, 'F1', 'F1')}")
     for _, g in gains.iterrows():
         if not np.isnan(g["gain"]):
-            lines.append(f"- gain with {g['vectors']}, {g['task']}: {g['gain']:+.1f}"
+            lines.append(f"- gain with {g['vectors']}, {g['task']}: {signed(g['gain'])}"
                          + ("" if np.isnan(g["gain_se"]) else f" ± {g['gain_se']:.1f}")
-                         + f" (paper {g['paper gain']:+.1f}; seeds {g['n seeds (RIN / w/o)']}).")
+                         + f" (paper {signed(g['paper gain'])}; seeds {g['n seeds (RIN / w/o)']}).")
     return lines
 
 
@@ -397,7 +396,7 @@ def figure3_verdict(results: pd.DataFrame, dataset: str = "webnlg", alpha: float
                 untestable.append(f"K={k} (n={len(seeds)})")
                 continue
             diff, p, n = paired_t(f1[seeds], by_k[chosen][seeds])
-            tested.append(f"K={k}: {diff:+.1f} (p={p:.2f}, n={n})")
+            tested.append(f"K={k}: {signed(diff)} (p={p:.2f}, n={n})")
             if p < alpha:
                 different.append(f"K={k}")
         head = (f"- {task}, against Table 3's K={chosen} (paired by seed, strict test F1, two-sided t test at "

@@ -22,7 +22,7 @@ from rinlib.config import TASKS, VARIANT_LABELS
 from rinlib.experiments import PROFILES, cells, is_figure3_point, runs_behind, settings, table3_k
 from rinlib.metrics import PROTOCOLS
 from rinlib.reporting.figures import Figure, new_figure, paper_style, wrap
-from rinlib.reporting.tables import NYT_MISSING, fmt, styled
+from rinlib.reporting.tables import NYT_MISSING, fmt, signed, styled
 
 METRICS = ("P", "R", "F1")
 PROTOCOL_NAMES = {"strict": "strict", "paper": "paper protocol"}
@@ -102,7 +102,7 @@ def _measured(cell: pd.Series | None, group: str, paper_f1: float | None, note: 
             cols[f"{group}: {PROTOCOL_NAMES[p]} {m}"] = fmt(cell[f"{p}_{m}_mean"], cell[f"{p}_{m}_std"])
         if paper_f1 is not None:
             key = "ΔF1 strict" if p == "strict" else "ΔF1 paper protocol"
-            cols[f"{group}: {key}"] = f"{cell[f'{p}_F1_mean'] - paper_f1:+.1f}"
+            cols[f"{group}: {key}"] = signed(cell[f'{p}_F1_mean'] - paper_f1)
     cols[f"{group}: n seeds"] = int(cell["n_seeds"])
     cols[f"{group}: epochs"] = f"{cell['epochs']} (run {cell['epochs_run']:.0f}, selected {cell['selected_epoch']:.0f})"
     return cols
@@ -154,7 +154,7 @@ def table5(results: pd.DataFrame, profiles: Sequence[str] | None = None,
                 continue
             row.update({f"{g}: strict F1": fmt(cell["strict_F1_mean"], cell["strict_F1_std"]),
                         f"{g}: paper protocol F1": fmt(cell["paper_F1_mean"], cell["paper_F1_std"]),
-                        f"{g}: ΔF1 strict": f"{cell['strict_F1_mean'] - pv.mean:+.1f}",
+                        f"{g}: ΔF1 strict": signed(cell['strict_F1_mean'] - pv.mean),
                         f"{g}: n seeds": int(cell["n_seeds"])})
         rows.append(row)
     return pd.DataFrame(rows)

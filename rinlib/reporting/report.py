@@ -22,7 +22,7 @@ from rinlib.experiments import EXPERIMENTS, PROFILES, TABLE1_VARIANTS, cells, de
 from rinlib.io import atomic_write_text
 from rinlib.reporting import analysis, diagnostics, paper_results
 from rinlib.reporting.figures import PRINT_DPI, PRINT_FORMATS, save_figure
-from rinlib.reporting.tables import NYT_TRAIN_HINT, fmt, markdown, out_dir, save_table
+from rinlib.reporting.tables import NYT_TRAIN_HINT, fmt, markdown, out_dir, save_table, signed
 from rinlib.runs import collect, machine_spans, progress, results_root, span_labels
 
 DEVIATIONS = [
@@ -95,7 +95,7 @@ def _cells(results: pd.DataFrame, profiles: list[str]) -> pd.DataFrame:
                 "measured strict F1": fmt(c["strict_F1_mean"], c["strict_F1_std"]),
                 "measured paper-protocol F1": fmt(c["paper_F1_mean"], c["paper_F1_std"]),
                 # gaps are to the cell's own paper value, which a proxy (another training set) has not
-                **{f"gap {paper_results.PROTOCOL_NAMES[p]}": "" if pv is None else f"{c[f'{p}_F1_mean'] - pv.mean:+.1f}"
+                **{f"gap {paper_results.PROTOCOL_NAMES[p]}": "" if pv is None else signed(c[f'{p}_F1_mean'] - pv.mean)
                    for p in paper_results.PROTOCOLS},
                 "verdict": verdict(c, ref, proxy=pv is None, reduced=prof != "full"),
                 "n seeds": int(c["n_seeds"]), "profile": prof,
@@ -137,7 +137,7 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
             ref = (paper.TABLE1[(ref_ds, task, "rin")]["F1"].mean
                    - paper.TABLE1[(ref_ds, task, "no_interaction")]["F1"].mean)
             rows.append({"dataset": ds, "task": task, "K": K,
-                         "paper gain": f"— (paper NYT: {ref:+.1f})" if ds == "nyt-proxy" else f"{ref:+.1f}",
+                         "paper gain": f"— (paper NYT: {signed(ref)})" if ds == "nyt-proxy" else signed(ref),
                          "measured gain strict": _gain(rin, base, "strict"),
                          "measured gain paper protocol": _gain(rin, base, "paper"),
                          "dev gain strict": _gain(dev_rin, dev_base, "strict"),
@@ -150,7 +150,7 @@ def _gain(rin: pd.Series, base: pd.Series, proto: str) -> str:
     both cells have a measured std (2+ seeds), e.g. ``+0.7 ± 0.4``."""
     gain = rin[f"{proto}_F1_mean"] - base[f"{proto}_F1_mean"]
     var = [c[f"{proto}_F1_std"] ** 2 / c["n_seeds"] for c in (rin, base)]
-    return f"{gain:+.1f}" if any(pd.isna(v) for v in var) else f"{gain:+.1f} ± {np.sqrt(sum(var)):.1f}"
+    return signed(gain) if any(pd.isna(v) for v in var) else f"{signed(gain)} ± {np.sqrt(sum(var)):.1f}"
 
 
 def _pair(summary: pd.DataFrame, profile: str, dataset: str, task: str) -> tuple[pd.Series | None, ...]:
@@ -183,7 +183,7 @@ def verdict(cell: pd.Series, ref: paper.Value, proxy: bool = False, reduced: boo
     n = int(cell["n_seeds"])
     within = "within paper std" if (ref.std or 0.0) >= seed_std else "within seed std"
     word = within if abs(gap) <= tol else ("above paper" if gap > 0 else "below paper")
-    return f"{word} ({gap:+.1f} {paper_results.PROTOCOL_NAMES[proto]}{', 1 seed' if n == 1 else ''})"
+    return f"{word} ({signed(gap)} {paper_results.PROTOCOL_NAMES[proto]}{', 1 seed' if n == 1 else ''})"
 
 
 VERDICT_RULE = ("Verdict: the better of the two protocols (named in the verdict) against the paper's mean; "

@@ -39,6 +39,11 @@ def fmt(mean: float, std: float | None = None, sep: str = "±") -> str:
     return f"{mean:.1f}" if std is None or np.isnan(std) else f"{mean:.1f}{sep}{std:.1f}"
 
 
+def signed(x: float) -> str:
+    """A difference with its sign, one decimal: ``+1.2``, ``-0.4``; never ``-0.0``."""
+    return f"{0.0 if round(x, 1) == 0 else x:+.1f}"
+
+
 def markdown(df: pd.DataFrame) -> str:
     """A GitHub Markdown table (no extra dependency such as tabulate); ``|`` in cells is escaped."""
     def cell(v: object) -> str:
