@@ -128,3 +128,24 @@ def test_curve_figure_marks_the_dev_selected_and_the_best_test_epoch(tmp_path):
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert "dev-selected epoch 3" in labels and "best test epoch 2 (the authors' pick)" in labels
     assert [list(line.get_ydata()) for line in fig.axes[0].lines[:1]] == [[70.0, 75.0, 80.0]]
+
+
+def test_gain_under_each_reading_by_hand(tmp_path):
+    curves = {"r1": [0.80, 0.86, 0.84], "r2": [0.82, 0.85, 0.87], "b1": [0.80, 0.82, 0.81], "b2": [0.80, 0.83, 0.82]}
+    for name, paper in curves.items():  # test_F1 = paper - 0.01; three epochs, all within the last 30
+        _curve(tmp_path / name, [1, 2, 3], paper)
+    results = pd.DataFrame([_row("glove50", "partial", "rin", 1, 0.83, tmp_path / "r1", 0.84, selected=3),
+                            _row("glove50", "partial", "rin", 2, 0.85, tmp_path / "r2", 0.86, selected=3),
+                            _row("glove50", "partial", "no_interaction", 1, 0.81, tmp_path / "b1", 0.82, selected=2),
+                            _row("glove50", "partial", "no_interaction", 2, 0.81, tmp_path / "b2", 0.82, selected=2),
+                            _row("glove50-top2716", "partial", "rin", 1, 0.84, tmp_path / "r1", 0.84)])
+    rows = diagnostics.curve_rows(results)
+    assert rows.loc[0, "last epochs strict F1"] == pytest.approx(100 * (np.mean(curves["r1"]) - 0.01))
+    gains = diagnostics.selection_gains(rows)
+    assert list(gains["vectors"]) == ["glove50"]  # glove50-top2716 has no w/o interaction run
+    g = gains.iloc[0]
+    assert g["dev-selected (strict)"] == "+3.0 ± 1.0"  # 84.0 - 81.0; se = sqrt(2/2 + 0)
+    assert g["authors' procedure (best test epoch, paper protocol)"] == "+4.0 ± 0.7"  # 86.5 - 82.5
+    last = 100 * (np.mean(curves["r1"] + curves["r2"]) - np.mean(curves["b1"] + curves["b2"]))
+    assert g[f"mean of the last {diagnostics.LAST_EPOCHS} epochs (strict)"].startswith(f"+{last:.1f} ± ")
+    assert g["paper gain"] == "+1.7" and g["n seeds (RIN / w/o)"] == "2 / 2"

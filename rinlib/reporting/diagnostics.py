@@ -31,6 +31,7 @@ from rinlib.reporting.tables import fmt, signed
 
 SYSTEMS = {v: VARIANT_LABELS[v] for v in ("rin", "no_interaction")}  # Table 1's two systems
 CURVE = "test_curve.csv"
+LAST_EPOCHS = 30  # the early-stopping patience: a stopped run's last epochs all come after its best dev epoch
 
 
 def table1_runs(results: pd.DataFrame, dataset: str = "webnlg") -> pd.DataFrame:
@@ -243,8 +244,42 @@ def curve_rows(results: pd.DataFrame) -> pd.DataFrame:
                      "best test epoch paper F1": 100 * best["test_F1_paper"], "best test epoch": int(best["epoch"]),
                      "dev-selected strict F1": 100 * r["test_strict_f1"],
                      "best test epoch strict F1": 100 * curve["test_F1"].max(),
+                     "last epochs strict F1": 100 * curve["test_F1"].tail(LAST_EPOCHS).mean(),
                      "selected epoch": r["selected_epoch"], "epochs run": r["epochs_run"]})
     return pd.DataFrame(rows)
+
+
+GAIN_RULES = {"dev-selected (strict)": "dev-selected strict F1",
+              "authors' procedure (best test epoch, paper protocol)": "best test epoch paper F1",
+              f"mean of the last {LAST_EPOCHS} epochs (strict)": "last epochs strict F1"}
+"""The interaction gain under each way of reading a run: the kit's rule, the authors', and one
+that selects nothing (the curve's converged end, as the authors' released log averages it)."""
+
+
+def selection_gains(rows: pd.DataFrame) -> pd.DataFrame:
+    """RIN − RIN w/o interaction per (vectors, dataset, task) under each of :data:`GAIN_RULES`,
+    from the complete curves: mean difference ± its standard error (independent seeds). If
+    selecting on test, or the noise of selecting at all, made the gain, the rules would disagree."""
+    if rows.empty:
+        return rows
+    done = rows[rows["complete"]]
+    rin, base = SYSTEMS["rin"], SYSTEMS["no_interaction"]
+    out = []
+    for (vec, ds, task), g in done.groupby(["vectors", "dataset", "task"], sort=False):
+        a, b = g[g["system"] == rin], g[g["system"] == base]
+        if a.empty or b.empty:
+            continue
+        row = {"vectors": vec, "dataset": ds, "task": task}
+        for name, col in GAIN_RULES.items():
+            (ma, sa, na), (mb, sb, nb) = _mean_std(a[col]), _mean_std(b[col])
+            se = np.sqrt(sa ** 2 / na + sb ** 2 / nb) if min(na, nb) > 1 else np.nan
+            row[name] = signed(ma - mb) + ("" if np.isnan(se) else f" ± {se:.1f}")
+        if ds == "webnlg":
+            row["paper gain"] = signed(paper.TABLE1[(ds, task, "rin")]["F1"].mean
+                                       - paper.TABLE1[(ds, task, "no_interaction")]["F1"].mean)
+        row["n seeds (RIN / w/o)"] = f"{len(a)} / {len(b)}"
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def selection_table(rows: pd.DataFrame) -> pd.DataFrame:
