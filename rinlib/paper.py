@@ -89,6 +89,12 @@ def chosen_k(dataset: str, task: str) -> int:
     return int(TABLE3[dataset]["K"][task])
 
 
+def interaction_gain(dataset: str, task: str) -> float:
+    """RIN − RIN w/o interaction, Table 1 F1 means: the paper's main claim, which every gain
+    the kit measures is set against."""
+    return TABLE1[(dataset, task, "rin")]["F1"].mean - TABLE1[(dataset, task, "no_interaction")]["F1"].mean
+
+
 def figure3_points(dataset: str, task: str) -> dict[int, Value]:
     """The only Figure 3 points the paper states as numbers: K = 0 and the chosen K (Table 1 F1)."""
     return {0: TABLE1[(dataset, task, "no_interaction")]["F1"],

@@ -63,17 +63,21 @@ def vector_scores(cells: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def difference_se(std_a: float, n_a: int, std_b: float, n_b: int) -> float:
+    """Standard error of a difference of two means over independent seeds,
+    sqrt(s_a²/n_a + s_b²/n_b); NaN unless both sides have 2+ seeds."""
+    return float(np.sqrt(std_a ** 2 / n_a + std_b ** 2 / n_b)) if min(n_a, n_b) > 1 else float("nan")
+
+
 def vector_gains(scores: pd.DataFrame) -> pd.DataFrame:
     """RIN − RIN w/o interaction per (vectors, task): strict test F1 with its standard error
     (independent seeds), beside the paper's gain."""
     rows = []
     for (vec, task), g in scores.groupby(["vectors", "task"], sort=False):
         rin, base = (g[g["system"] == s].iloc[0] for s in SYSTEMS.values())
-        gain = rin["F1"] - base["F1"]
-        se = np.sqrt(sum(c["F1_std"] ** 2 / c["n seeds"] for c in (rin, base))) \
-            if min(rin["n seeds"], base["n seeds"]) > 1 else np.nan
-        ref = paper.TABLE1[("webnlg", task, "rin")]["F1"].mean - paper.TABLE1[("webnlg", task, "no_interaction")]["F1"].mean
-        rows.append({"vectors": vec, "task": task, "gain": gain, "gain_se": se, "paper gain": ref,
+        se = difference_se(rin["F1_std"], rin["n seeds"], base["F1_std"], base["n seeds"])
+        rows.append({"vectors": vec, "task": task, "gain": rin["F1"] - base["F1"], "gain_se": se,
+                     "paper gain": paper.interaction_gain("webnlg", task),
                      "n seeds (RIN / w/o)": f"{rin['n seeds']} / {base['n seeds']}"})
     return pd.DataFrame(rows)
 
@@ -81,8 +85,7 @@ def vector_gains(scores: pd.DataFrame) -> pd.DataFrame:
 def vectors_table(scores: pd.DataFrame, gains: pd.DataFrame) -> pd.DataFrame:
     """One printable row per (vectors, task, system): P/R/F1 and the gain of its setting."""
     out = scores.assign(**{m: [fmt(a, b, sep=" ± ") for a, b in zip(scores[m], scores[f"{m}_std"])] for m in ("P", "R", "F1")})
-    g = gains.assign(gain=["" if np.isnan(a) else signed(a) + ("" if np.isnan(b) else f" ± {b:.1f}")
-                           for a, b in zip(gains["gain"], gains["gain_se"])],
+    g = gains.assign(gain=["" if np.isnan(a) else signed(a, b) for a, b in zip(gains["gain"], gains["gain_se"])],
                      **{"paper gain": gains["paper gain"].map(signed)})
     out = out.merge(g[["vectors", "task", "gain", "paper gain"]], on=["vectors", "task"])
     return out[["vectors", "task", "system", "P", "R", "F1", "n seeds", "gain", "paper gain"]]
@@ -94,19 +97,20 @@ SEEDS_TO_SETTLE = 5
 
 def _compared(x: pd.Series, y: pd.Series, a: str, b: str, col: str, unit: str) -> str:
     """``x[col]`` minus ``y[col]`` (rows with ``<col>_std`` and ``n seeds``; settings ``a``, ``b``)
-    against two standard errors of independent seeds: the clause after a verdict's colon."""
+    against two standard errors of independent seeds: the clause after a verdict's colon (no
+    final full stop)."""
     nx, ny = int(x["n seeds"]), int(y["n seeds"])
     if min(nx, ny) == 0:
-        return f"not measured yet ({a}: {nx} seeds, {b}: {ny})."
+        return f"not measured yet ({a}: {nx} seeds, {b}: {ny})"
     d = x[col] - y[col]
     if min(nx, ny) < 2:
-        return f"{signed(d)} {unit} ({a} {nx} seed(s), {b} {ny}): too few seeds to tell from seed noise."
-    se = np.sqrt(x[f"{col}_std"] ** 2 / nx + y[f"{col}_std"] ** 2 / ny)
+        return f"{signed(d)} {unit} ({a} {nx} seed(s), {b} {ny}): too few seeds to tell from seed noise"
+    se = difference_se(x[f"{col}_std"], nx, y[f"{col}_std"], ny)
     n = min(nx, ny)
     word = "beyond two standard errors" if abs(d) > 2 * se else (
         "within two standard errors: not distinguishable"
         + ("" if n >= SEEDS_TO_SETTLE else f" at {n} seeds; {SEEDS_TO_SETTLE} seeds settle it"))
-    return f"{signed(d)} ± {se:.1f} {unit} ({word})."
+    return f"{signed(d, se)} {unit} ({word})"
 
 
 def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
@@ -118,12 +122,11 @@ def verdict(scores: pd.DataFrame, gains: pd.DataFrame) -> list[str]:
             s = scores[(scores["task"] == task) & (scores["system"] == system)].set_index("vectors")
             for a, b, what in (("glove50", "glove50-top2716", "coverage alone (complete vs cut 50-d)"),
                                ("glove50", DEFAULT_VECTORS, "complete 50-d vs the default partial 100-d")):
-                lines.append(f"- {task}, {system}, {what}: {_compared(s.loc[a], s.loc[b], a, b, 'F1', 'F1')}")
+                lines.append(f"- {task}, {system}, {what}: {_compared(s.loc[a], s.loc[b], a, b, 'F1', 'F1')}.")
     for _, g in gains.iterrows():
         if not np.isnan(g["gain"]):
-            lines.append(f"- gain with {g['vectors']}, {g['task']}: {signed(g['gain'])}"
-                         + ("" if np.isnan(g["gain_se"]) else f" ± {g['gain_se']:.1f}")
-                         + f" (paper {signed(g['paper gain'])}; seeds {g['n seeds (RIN / w/o)']}).")
+            lines.append(f"- gain with {g['vectors']}, {g['task']}: {signed(g['gain'], g['gain_se'])}"
+                         f" (paper {signed(g['paper gain'])}; seeds {g['n seeds (RIN / w/o)']}).")
     return lines
 
 
@@ -190,7 +193,7 @@ def coverage_verdict(scores: pd.DataFrame) -> list[str]:
                 lines.append(f"- {task}, {system}: not measured yet (a setting has no finished run).")
                 continue
             lines.append(f"- {task}, {system}, complete vs cut 50-d, triples with an anchor '{target}': "
-                         f"{diff[:-1]}; control, anchors '{control}': {ctrl}")
+                         f"{diff}; control, anchors '{control}': {ctrl}.")
     return lines
 
 
@@ -272,11 +275,9 @@ def selection_gains(rows: pd.DataFrame) -> pd.DataFrame:
         row = {"vectors": vec, "dataset": ds, "task": task}
         for name, col in GAIN_RULES.items():
             (ma, sa, na), (mb, sb, nb) = _mean_std(a[col]), _mean_std(b[col])
-            se = np.sqrt(sa ** 2 / na + sb ** 2 / nb) if min(na, nb) > 1 else np.nan
-            row[name] = signed(ma - mb) + ("" if np.isnan(se) else f" ± {se:.1f}")
+            row[name] = signed(ma - mb, difference_se(sa, na, sb, nb))
         if ds == "webnlg":
-            row["paper gain"] = signed(paper.TABLE1[(ds, task, "rin")]["F1"].mean
-                                       - paper.TABLE1[(ds, task, "no_interaction")]["F1"].mean)
+            row["paper gain"] = signed(paper.interaction_gain(ds, task))
         row["n seeds (RIN / w/o)"] = f"{len(a)} / {len(b)}"
         out.append(row)
     return pd.DataFrame(out)

@@ -133,9 +133,7 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
             if rin is None or base is None:
                 continue
             dev_rin, dev_base = _pair(dev, profile, ds, task)  # the same runs, so never None here
-            ref_ds = paper.context_dataset(ds)
-            ref = (paper.TABLE1[(ref_ds, task, "rin")]["F1"].mean
-                   - paper.TABLE1[(ref_ds, task, "no_interaction")]["F1"].mean)
+            ref = paper.interaction_gain(paper.context_dataset(ds), task)
             rows.append({"dataset": ds, "task": task, "K": K,
                          "paper gain": f"— (paper NYT: {signed(ref)})" if ds == "nyt-proxy" else signed(ref),
                          "measured gain strict": _gain(rin, base, "strict"),
@@ -148,9 +146,8 @@ def interaction_gain(results: pd.DataFrame, profile: str = "full") -> pd.DataFra
 def _gain(rin: pd.Series, base: pd.Series, proto: str) -> str:
     """``rin - base`` mean F1 of one protocol, with its standard error (independent seeds) where
     both cells have a measured std (2+ seeds), e.g. ``+0.7 ± 0.4``."""
-    gain = rin[f"{proto}_F1_mean"] - base[f"{proto}_F1_mean"]
-    var = [c[f"{proto}_F1_std"] ** 2 / c["n_seeds"] for c in (rin, base)]
-    return signed(gain) if any(pd.isna(v) for v in var) else f"{signed(gain)} ± {np.sqrt(sum(var)):.1f}"
+    return signed(rin[f"{proto}_F1_mean"] - base[f"{proto}_F1_mean"],
+                  diagnostics.difference_se(rin[f"{proto}_F1_std"], rin["n_seeds"], base[f"{proto}_F1_std"], base["n_seeds"]))
 
 
 def _pair(summary: pd.DataFrame, profile: str, dataset: str, task: str) -> tuple[pd.Series | None, ...]:

@@ -39,9 +39,11 @@ def fmt(mean: float, std: float | None = None, sep: str = "±") -> str:
     return f"{mean:.1f}" if std is None or np.isnan(std) else f"{mean:.1f}{sep}{std:.1f}"
 
 
-def signed(x: float) -> str:
-    """A difference with its sign, one decimal: ``+1.2``, ``-0.4``; never ``-0.0``."""
-    return f"{0.0 if round(x, 1) == 0 else x:+.1f}"
+def signed(x: float, se: float | None = None) -> str:
+    """A difference with its sign, one decimal: ``+1.2``, ``-0.4``, never ``-0.0``; with its
+    standard error where one is known: ``+1.2 ± 0.4``."""
+    text = f"{0.0 if round(x, 1) == 0 else x:+.1f}"
+    return text if se is None or np.isnan(se) else f"{text} ± {se:.1f}"
 
 
 def markdown(df: pd.DataFrame) -> str:
