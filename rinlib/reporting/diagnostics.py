@@ -151,21 +151,22 @@ def recall_scores(rec: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 
 def recall_table(scores: pd.DataFrame, keys: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
     """One printable row per ``keys``, one recall column per group in ``groups`` order (mean ± std
-    over seeds); each header gives the group's gold triples, groups without any are left out."""
+    over seeds), groups without triples left out. A group's gold triples go in its header when every
+    row has the same number, else into each cell (data sets and tasks differ)."""
     cols = list(keys) + ["n seeds"]
     if scores.empty:
         return pd.DataFrame(columns=cols)
+    present = [grp for grp in groups if (scores["anchor words"] == grp).any()]
+    shared = {grp: scores.loc[scores["anchor words"] == grp, "n_gold"].nunique() == 1 for grp in present}
     rows = []
     for vals, g in scores.groupby(list(keys), sort=False):
         row = {**dict(zip(keys, vals)), "n seeds": int(g["n seeds"].max())}
-        row.update({grp: fmt(r["R"], r["R_std"], sep=" ± ") for grp, r in g.set_index("anchor words").iterrows()})
+        row.update({grp: fmt(r["R"], r["R_std"], sep=" ± ") + ("" if shared[grp] else f" (n = {r['n_gold']})")
+                    for grp, r in g.set_index("anchor words").iterrows()})
         rows.append(row)
-    heads = {}
-    for grp in groups:
-        n = sorted(set(scores.loc[scores["anchor words"] == grp, "n_gold"]))
-        if n:
-            heads[grp] = f"{grp} (n = {' / '.join(map(str, n))})"
-    return pd.DataFrame(rows).reindex(columns=cols + list(heads)).rename(columns=heads).astype(object).fillna("")
+    heads = {grp: f"{grp} (n = {scores.loc[scores['anchor words'] == grp, 'n_gold'].iloc[0]})" if shared[grp] else grp
+             for grp in present}
+    return pd.DataFrame(rows).reindex(columns=cols + present).rename(columns=heads).astype(object).fillna("")
 
 
 COVERAGE_COLUMNS = (COVERAGE_GROUPS[3], COVERAGE_GROUPS[1], COVERAGE_GROUPS[2], COVERAGE_GROUPS[0])
