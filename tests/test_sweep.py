@@ -32,7 +32,7 @@ def test_shipped_grids_plan_the_papers_runs() -> None:
     `--experiments figure3` (same keys and paths), so its runs count in every table."""
     grids = Path(__file__).resolve().parents[1] / "tools" / "grids"
     vectors = sweep.plan(grids / "word_vectors.yaml", "full")
-    assert len(vectors) == 24 and {c.vectors for c in vectors} == {"glove50", "glove50-top2716"}
+    assert len(vectors) == 5 * 2 * 2 * 2 and {c.vectors for c in vectors} == {"glove50", "glove50-top2716"}
     fig3 = sweep.plan(grids / "figure3_seeds.yaml", "full")
     paper = {(c.key(), run_dir(c)) for c in profiles.configs_for(["figure3"], "full")}
     assert len(fig3) == 8 * 2 * 3 and {(c.key(), run_dir(c)) for c in fig3} <= paper
