@@ -13,6 +13,8 @@ Commands:
   report   results/REPORT.md from the finished runs: python -m rinlib report --profile full   (trains nothing)
   rescore  finished runs against the current gold, from their saved predictions (trains nothing):
            python -m rinlib rescore results/runs/full/nyt-proxy   (--dry-run: only say what would change)
+  operating-points  strict scores at pair thresholds 0.1 … 0.9 for finished runs that lack them, from
+           their weights (trains nothing): python -m rinlib operating-points results/runs/full
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from rinlib.inference import InputError, decoded_lines, load, read_lines, ship, 
 from rinlib.reporting.report import write_report
 from rinlib.reporting.tables import markdown
 from rinlib.runs import RunBusy, SweepError, plan, progress, run, run_dir, run_lock
+from rinlib.runs.operating import OperatingPointsError, write_all
 from rinlib.runs.rescore import RescoreError, rescore
 from rinlib.training import TrainingError
 
@@ -154,6 +157,16 @@ def _rescore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operating_points(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    try:
+        for out, done in write_all(root, force=args.force):
+            print(f"{out}: {done}", flush=True)
+    except OperatingPointsError as e:
+        raise SystemExit(f"error: {e}") from None
+    return 0
+
+
 def train_options() -> str:
     """``train --help``'s list of ``key=value`` options: every RunConfig field with its default
     (generated, so the help cannot fall behind the config)."""
@@ -239,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     rs.add_argument("root", help="folder holding the run directories, e.g. results/runs/full/nyt-proxy")
     rs.add_argument("--dry-run", action="store_true", help="write nothing; say what would change")
     rs.set_defaults(func=_rescore)
+    op = sub.add_parser("operating-points", help="write operating_points.csv (strict dev/test scores at pair "
+                                                 "thresholds 0.1 to 0.9) for finished runs that lack it, from "
+                                                 "their weights (trains nothing)")
+    op.add_argument("root", help="folder holding the run directories, e.g. results/runs/full")
+    op.add_argument("--force", action="store_true", help="rewrite files that are already there")
+    op.set_defaults(func=_operating_points)
     args = p.parse_args(argv)
     try:
         return args.func(args)

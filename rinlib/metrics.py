@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import operator
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from typing import Callable, Hashable, Iterable, Iterator, Sequence
 
@@ -325,6 +325,32 @@ def evaluate(sentences: Sequence[Sentence], predictions: Sequence[Prediction], t
 def split_scores(sentences: Sequence[Sentence], predictions: Sequence[Prediction], task: str) -> dict[str, dict]:
     """:func:`evaluate` as plain dicts: a split's entry in a run's ``metrics.json``."""
     return {protocol: score.to_dict() for protocol, score in evaluate(sentences, predictions, task).items()}
+
+
+THRESHOLDS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+"""The pair-score thresholds an operating-point curve is read at (the paper's, and the kit's, is 0.5)."""
+OPERATING_POINTS = "operating_points.csv"
+"""A finished run's file of strict dev and test scores at each of :data:`THRESHOLDS`."""
+
+
+def operating_curve(sentences: Sequence[Sentence], predictions: Sequence[Prediction], task: str,
+                    thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
+    """Strict P/R/F1 (fractions) with their counts for the same predictions read at each pair-score
+    threshold: one row per threshold.
+
+    Why: the paper fixes the threshold at 0.5. If a model's F1, or the difference between two
+    models, moved with it, a comparison at 0.5 would measure where each model sits on its
+    precision-recall curve, not how good the curve is. Reading a threshold below the one the
+    predictions were made at would silently miss pairs, so that raises ``ValueError``."""
+    made = max((p.threshold for p in predictions), default=0.0)
+    if thresholds and made > min(thresholds):
+        raise ValueError(f"predictions kept only pairs scoring >= {made}; reading threshold {min(thresholds)} "
+                         "needs predictions made at or below it")
+    rows = []
+    for t in thresholds:
+        gold, pred, _ = _protocol_sets(sentences, [replace(p, threshold=t) for p in predictions], task, "strict")
+        rows.append({"threshold": t, **prf(gold, pred, task).to_dict()})
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- breakdowns

@@ -8,6 +8,8 @@ inference, the analysis and the layer explorer:
 * :func:`encode`: sentences → model inputs with a model's vocabularies;
 * :func:`predict`: the model's output (its last layer), batched, with the :func:`max_pairs`
   cap on pairs strict decoding cannot use;
+* :func:`operating_points`: a model's strict scores at every threshold of
+  :data:`~rinlib.metrics.THRESHOLDS`, from one prediction pass per split;
 * :func:`predict_layer`: one interaction layer's output (:mod:`rinlib.explorer`), only the
   pairs between decoded anchors;
 * :func:`write_predictions` / :func:`read_predictions`: ``predictions_{dev,test}.jsonl``.
@@ -22,14 +24,16 @@ import json
 import math
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
+
+import pandas as pd
 
 import torch
 from torch import Tensor
 
 from rinlib import batching
 from rinlib.io import atomic_write_text
-from rinlib.metrics import TAGS, Prediction, decode_bioes
+from rinlib.metrics import TAGS, THRESHOLDS, Prediction, decode_bioes, operating_curve
 from rinlib.model import RIN
 from rinlib.records import Sentence, anchor
 
@@ -132,6 +136,17 @@ def _predict_batches(model: RIN, encoded: Sequence[batching.Encoded], relations:
         for k, idx in enumerate(batch.index):
             out[idx] = preds[k]
     return out, flooded  # type: ignore[return-value]
+
+
+def operating_points(model: RIN, splits: Mapping[str, Sequence[Sentence]], words: Sequence[str],
+                     pos: Sequence[str], relations: Sequence[str], task: str) -> pd.DataFrame:
+    """:func:`~rinlib.metrics.operating_curve` of each split, with a ``split`` column first: one
+    prediction pass at the lowest of :data:`~rinlib.metrics.THRESHOLDS`, read at every one."""
+    frames = [operating_curve(sents, predict(model, encode(sents, words, pos, relations), relations,
+                                             threshold=min(THRESHOLDS)), task).assign(split=split)
+              for split, sents in splits.items()]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["split"] + [c for c in out.columns if c != "split"]]
 
 
 def predict_layer(tag_probs: Tensor, rel_probs: Tensor, lengths: Tensor, relations: Sequence[str],

@@ -6,7 +6,9 @@ A run directory holds (all written atomically):
 ``torch.load(weights_only=True)``; git-ignored), ``model.safetensors`` (the dev-selected
 model with the vocabularies in its metadata; what inference loads), and, once finished,
 ``metrics.json`` + ``predictions_{dev,test}.jsonl`` (the format of :mod:`rinlib.predict`,
-which also turns the model's output into the predictions scored here).
+which also turns the model's output into the predictions scored here) + ``operating_points.csv``
+(the selected model's strict dev and test scores at pair thresholds 0.1 … 0.9; a diagnostic, read
+by no selection).
 
 Model selection never sees test data: the selected model is scored on test once, after the
 epoch loop. A full-schedule run also writes ``test_curve.csv``, the *sealed* test curve (test
@@ -36,9 +38,9 @@ from rinlib.checkpoint import load_checkpoint, load_model, save_checkpoint, save
 from rinlib.config import RunConfig
 from rinlib.inputs import Prepared, prepare
 from rinlib.io import atomic_write_json, atomic_write_text, watched
-from rinlib.metrics import Prediction, evaluate, split_scores
+from rinlib.metrics import OPERATING_POINTS, Prediction, evaluate, split_scores
 from rinlib.model import RIN, build_model
-from rinlib.predict import encode, predict, write_predictions
+from rinlib.predict import encode, operating_points, predict, write_predictions
 from rinlib.records import Sentence
 
 
@@ -409,18 +411,22 @@ def _same_encoding(a: Sequence[batching.Encoded], b: Sequence[batching.Encoded],
 
 def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, device: torch.device,
            wall_s: float, shared_with: Sequence[str] = ()) -> RunResult:
-    """Score the dev-selected model on dev and (once) on test; write metrics and provenance.
+    """Score the dev-selected model on dev and (once) on test; write metrics, provenance and the
+    model's operating points (:data:`~rinlib.metrics.OPERATING_POINTS`).
 
     ``shared_with``: run directories whose training this run shared (:func:`train`, ``twins``);
     recorded so a reader knows the runs are one trajectory, not independent samples."""
     model, _ = load_model(out / "model.safetensors", device=device)
     test = prep.load_test()
+    splits = {"dev": prep.dev, **({"test": test} if test is not None else {})}
     results = {}
-    for split, sents in (("dev", prep.dev), ("test", test)) if test is not None else (("dev", prep.dev),):
+    for split, sents in splits.items():
         preds = predict(model, encode(sents, prep.words, prep.pos, prep.relations), prep.relations,
                         threshold=cfg.threshold)
         write_predictions(out / f"predictions_{split}.jsonl", sents, preds)
         results[split] = split_scores(sents, preds, cfg.task)
+    curve = operating_points(model, splits, prep.words, prep.pos, prep.relations, cfg.task)
+    atomic_write_text(out / OPERATING_POINTS, curve.to_csv(index=False))
     history = pd.DataFrame(state["history"])
     epochs_run = int(state["epoch"])
     user = prep.info.get("user_data")  # a user's folder: named by its path and file hashes (rinlib.userdata)

@@ -6,7 +6,7 @@ import pytest
 
 from rinlib.metrics import (
     PAPER_ENTITY_MISS, PRF, Prediction, by_category, decode_bioes, error_breakdown, evaluate, match_key,
-    overlap_category, paired_bootstrap, paper_gold_tags, paper_right_entity_ends, per_relation, prf,
+    operating_curve, overlap_category, paired_bootstrap, paper_gold_tags, paper_right_entity_ends, per_relation, prf,
     protocol_breakdown, triples_paper, triples_strict,
 )
 from rinlib.records import Sentence, Triple
@@ -317,3 +317,18 @@ def test_bootstrap_mixed_systems_not_significant():
     b = [set() if k % 2 else set(g) for k, g in enumerate(gold)]
     res = paired_bootstrap(gold, a, b, "partial", n=1000, seed=0)
     assert 0.2 < res["p_value"] < 0.8 and res["ci_low"] < 0 < res["ci_high"]
+
+
+def test_operating_curve_reads_one_prediction_at_each_threshold_by_hand():
+    gold = [Sentence("s", "A B C D".split(), [T((0, 1), "r", (2, 3)), T((3, 4), "r", (0, 1))])]
+    pairs = [(0, 2, "r", 0.8), (3, 0, "r", 0.3), (2, 3, "r", 0.6)]  # right, right, wrong
+    low = [Prediction("S O S S".split(), pairs, threshold=0.1)]
+    curve = operating_curve(gold, low, "exact", thresholds=(0.2, 0.5, 0.7, 0.9))
+    assert curve["threshold"].tolist() == [0.2, 0.5, 0.7, 0.9]
+    assert curve[["n_gold", "n_pred", "n_correct"]].values.tolist() == [[2, 3, 2], [2, 2, 1], [2, 1, 1], [2, 0, 0]]
+    assert curve["precision"].tolist() == pytest.approx([2 / 3, 0.5, 1.0, 0.0])
+    assert curve["recall"].tolist() == pytest.approx([1.0, 0.5, 0.5, 0.0])
+    at_half = evaluate(gold, [Prediction(low[0].tags, pairs)], "exact")["strict"]
+    assert curve.loc[1, "f1"] == pytest.approx(at_half.f1)  # the same as scoring at the threshold itself
+    with pytest.raises(ValueError, match="kept only pairs scoring >= 0.5; reading threshold 0.2"):
+        operating_curve(gold, [Prediction(low[0].tags, pairs)], "exact", thresholds=(0.2, 0.5))

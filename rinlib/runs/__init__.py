@@ -13,8 +13,9 @@ Modules: ``paths`` (results root, run directories, locks), ``state`` (:func:`run
 :func:`render_only`), ``plan`` (grids), ``local`` (:func:`run_one`, :func:`twins_of`, the local
 engine), ``ray_engine``, ``collect`` (finished runs as a table), ``progress`` (the paper grid's
 state, ``python -m rinlib status``), ``rescore`` (finished runs re-scored from their saved
-predictions against the current gold, ``python -m rinlib rescore``; imports torch, so it is
-imported only by whoever uses it).
+predictions against the current gold, ``python -m rinlib rescore``) and ``operating`` (older
+runs' operating points from their weights, ``python -m rinlib operating-points``); these two import
+torch, so they are imported only by whoever uses them.
 
 This package's own import is light (no torch, no Ray): reading runs back (``collect``,
 ``run_status``) needs neither. The engines import :mod:`rinlib.training` (torch), so they are
