@@ -149,3 +149,51 @@ def test_gain_under_each_reading_by_hand(tmp_path):
     last = 100 * (np.mean(curves["r1"] + curves["r2"]) - np.mean(curves["b1"] + curves["b2"]))
     assert g[f"mean of the last {diagnostics.LAST_EPOCHS} epochs (strict)"].startswith(f"+{last:.1f} ± ")
     assert g["paper gain"] == "+1.7" and g["n seeds (RIN / w/o)"] == "2 / 2"
+
+
+def _operating(path, test_f1, dev_best, recall_at_zero):
+    """A run's operating_points.csv: test F1 per threshold (dict, else 0.8), dev F1 peaking at
+    ``dev_best``, precision 70 + 20·t and recall ``recall_at_zero`` − 20·t (percent)."""
+    from rinlib.metrics import OPERATING_POINTS, THRESHOLDS
+
+    path.mkdir(parents=True)
+    rows = [{"split": "dev", "threshold": t, "precision": 0.5, "recall": 0.5, "f1": 0.9 if t == dev_best else 0.6}
+            for t in THRESHOLDS]
+    rows += [{"split": "test", "threshold": t, "precision": (70 + 20 * t) / 100,
+              "recall": (recall_at_zero - 20 * t) / 100, "f1": test_f1.get(t, 0.8)} for t in THRESHOLDS]
+    pd.DataFrame(rows).to_csv(path / OPERATING_POINTS, index=False)
+
+
+def test_operating_points_table_gains_and_verdict_by_hand(tmp_path):
+    runs = []
+    for variant, seed, f1, best, r0 in (("rin", 1, {0.9: 0.70, 0.6: 0.81}, 0.3, 90),
+                                        ("rin", 2, {0.9: 0.70, 0.6: 0.85}, 0.6, 90),
+                                        ("no_interaction", 1, {0.1: 0.70}, 0.5, 85),
+                                        ("no_interaction", 2, {0.1: 0.70}, 0.5, 85)):
+        base = 0.80 + 0.01 * seed if variant == "rin" else 0.78 + 0.01 * seed
+        d = tmp_path / variant / f"seed{seed}"
+        _operating(d, {t: f1.get(t, base) for t in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)}, best, r0)
+        runs.append(_row("glove50", "partial", variant, seed, 0.8, run_dir=d))
+    runs.append(_row("glove50", "exact", "rin", 1, 0.8, run_dir=tmp_path / "no-file"))  # left out: no file
+    rows = diagnostics.operating_rows(diagnostics.table1_runs(pd.DataFrame(runs)))
+    assert len(rows) == 4 * 9 and set(rows["task"]) == {"partial"}
+
+    table = diagnostics.operating_table(rows).set_index("system")
+    assert table.loc["RIN", "F1 at 0.5"] == "81.5 ± 0.7" and table.loc["RIN", "F1 at 0.9"] == "70.0 ± 0.0"
+    assert table.loc["RIN", "F1 dev-tuned threshold"] == "83.0 ± 2.8"  # seed 1 at 0.3 (81), seed 2 at 0.6 (85)
+    assert table.loc["RIN", "dev-tuned thresholds"] == "0.3, 0.6"
+    assert table.loc["RIN w/o interaction", "F1 at 0.1"] == "70.0 ± 0.0"
+
+    gains = diagnostics.operating_gains(rows).iloc[0]
+    assert gains["gain at 0.5"] == "+2.0 ± 0.7" and gains["gain at 0.1"] == "+11.5 ± 0.5"
+    assert gains["gain at 0.9"] == "-9.5 ± 0.5" and gains["gain dev-tuned threshold"] == "+3.5 ± 2.1"
+    assert gains["paper gain (at 0.5)"] == "+1.7" and gains["n seeds (RIN / w/o)"] == "2 / 2"
+
+    (line,) = diagnostics.operating_verdict(rows)
+    assert "glove50, partial: over thresholds 0.2 to 0.8" in line
+    assert "RIN 81.5 to 83.0; RIN w/o interaction 79.5 to 79.5" in line and "gain spans +2.0 to +3.5" in line
+    # the paper's RIN recall 87.0 lies between t = 0.1 (R 88, P 72) and t = 0.2 (R 86, P 74): P 73.0
+    assert "RIN at the paper's recall 87.0: precision 73.0 (paper 87.6)" in line
+    assert "RIN w/o interaction never reaches the paper's recall 86.3 (at most 83.0, at threshold 0.1, " \
+           "precision 72.0; paper precision 84.9)" in line
+    assert diagnostics.operating_figure(rows).axes  # draws without error

@@ -371,6 +371,34 @@ def selection_lines(results: pd.DataFrame, root: Path | None = None) -> list[str
                     "over independent seeds.", "", markdown(gains) if not gains.empty else "No cell has both systems yet."]
 
 
+def operating_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
+    """The report's "The pair threshold" section, from the Table 1 runs' ``operating_points.csv``."""
+    out_root = Path(root or results_root())
+    rows = diagnostics.operating_rows(diagnostics.table1_runs(results))
+    lines = ["", "## The pair threshold (operating points)", "",
+             "The paper, and the kit, keep a pair when its score reaches 0.5. Each finished run writes its "
+             "selected model's strict dev and test scores at thresholds 0.1 to 0.9 (`operating_points.csv`; "
+             "`python -m rinlib operating-points` writes it for older runs whose weights are on the machine). "
+             "Strict test F1, mean ± std over seeds, at some thresholds and at each run's dev-tuned threshold (its "
+             "best dev F1). If the kit's smaller gain or its lower recall came from where 0.5 falls on each model's "
+             "precision-recall curve, they would move with the threshold. Figure: `figures/full/operating_points.png` "
+             "(stars: the paper's P and R).", ""]
+    if rows.empty:
+        return lines + ["No Table 1 run has its operating points yet."]
+    caption = paper_results.caption(
+        results[results["run_dir"].isin(set(rows["run_dir"]))], ["full"],
+        "Operating points (WebNLG Table 1 cells, strict test P/R/F1 % at pair thresholds 0.1-0.9)")
+    table = diagnostics.operating_table(rows)
+    save_table(table, out_dir("tables", "full", out_root) / "operating_points", caption=caption)
+    save_figure(diagnostics.operating_figure(rows, caption), out_dir("figures", "full", out_root) / "operating_points",
+                PRINT_FORMATS, PRINT_DPI)
+    gains = diagnostics.operating_gains(rows)
+    return lines + [markdown(table), "", "The interaction gain (RIN − RIN w/o interaction, strict test F1 ± its "
+                    "standard error over independent seeds) at each threshold:", "",
+                    markdown(gains) if not gains.empty else "No cell has both systems yet.", "",
+                    "**Verdict (generated).**", ""] + (diagnostics.operating_verdict(rows) or ["No cell has both systems yet."])
+
+
 def grid_lines(runs: pd.DataFrame) -> list[str]:
     """The report's "grid progress" section: runs per experiment and state at the paper's
     schedule, and how far each started run got (so the gaps in the tables above are explained
@@ -469,7 +497,7 @@ def build(profile: str, root: Path | None = None) -> str:
         lines += ["", "Is any K distinguishable from Table 3's K? (generated)", ""] + diagnostics.figure3_verdict(results)
     if "full" in profiles:
         lines += investigations(analysis.load_runs(table1_runs(results)))
-        lines += vectors_lines(every, root) + selection_lines(every, root)
+        lines += vectors_lines(every, root) + selection_lines(every, root) + operating_lines(every, root)
     lines += ["", "## Known deviations from the paper's setting", ""]
     lines += [f"- {d.format(glove=glove_coverage(results, profiles))}" for d in DEVIATIONS]
     if "quick" in profiles:
