@@ -387,7 +387,8 @@ def operating_rows(cells: pd.DataFrame) -> pd.DataFrame:
             rows.append({"run_dir": r["run_dir"], "vectors": r["vectors"], "task": r["task"],
                          "system": SYSTEMS[r["variant"]], "seed": r["seed"], "threshold": float(x["threshold"]),
                          DEV_TUNED: tuned, "P": 100 * x["precision"], "R": 100 * x["recall"], "F1": 100 * x["f1"]})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["run_dir", "vectors", "task", "system", "seed", "threshold", DEV_TUNED,
+                                       "P", "R", "F1"])
 
 
 def _at(rows: pd.DataFrame, threshold: float | str) -> pd.DataFrame:
@@ -471,6 +472,13 @@ def operating_verdict(rows: pd.DataFrame) -> list[str]:
             f"dev-tuned threshold: {signed(*_gain(g, DEV_TUNED))}; paper {signed(paper.interaction_gain('webnlg', task))}). "
             + "; ".join(_against_paper_recall(g, task, m) for m in SYSTEMS) + ".")
     return lines
+
+
+def operating_caption(results: pd.DataFrame, rows: pd.DataFrame) -> str:
+    """The operating-point table's and figure's caption: the provenance of the runs behind ``rows``."""
+    used = results[results["run_dir"].isin(set(rows["run_dir"]))] if not rows.empty else rows
+    return paper_results.caption(
+        used, ["full"], "Operating points (WebNLG Table 1 cells, strict test P/R/F1 % at pair thresholds 0.1-0.9)")
 
 
 def operating_figure(rows: pd.DataFrame, caption: str = "") -> Figure:

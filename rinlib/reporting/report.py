@@ -385,9 +385,7 @@ def operating_lines(results: pd.DataFrame, root: Path | None = None) -> list[str
              "(stars: the paper's P and R).", ""]
     if rows.empty:
         return lines + ["No Table 1 run has its operating points yet."]
-    caption = paper_results.caption(
-        results[results["run_dir"].isin(set(rows["run_dir"]))], ["full"],
-        "Operating points (WebNLG Table 1 cells, strict test P/R/F1 % at pair thresholds 0.1-0.9)")
+    caption = diagnostics.operating_caption(results, rows)
     table = diagnostics.operating_table(rows)
     save_table(table, out_dir("tables", "full", out_root) / "operating_points", caption=caption)
     save_figure(diagnostics.operating_figure(rows, caption), out_dir("figures", "full", out_root) / "operating_points",
