@@ -446,7 +446,7 @@ def _against_paper_recall(g: pd.DataFrame, task: str, model: str) -> str:
     ref = paper.TABLE1[("webnlg", task, model)]
     curve = g[g["system"] == SYSTEMS[model]].groupby("threshold")[["P", "R"]].mean().sort_values("R")
     p_ref, r_ref = ref["P"].mean, ref["R"].mean
-    if curve["R"].max() < r_ref:
+    if round(curve["R"].max(), 1) < r_ref:  # as printed: a curve that reaches 76.8 when rounded reaches it
         low = curve["R"].idxmax()
         return (f"{SYSTEMS[model]} never reaches the paper's recall {r_ref:.1f} (at most {curve['R'].max():.1f}, "
                 f"at threshold {low:g}, precision {curve.loc[low, 'P']:.1f}; paper precision {p_ref:.1f})")
