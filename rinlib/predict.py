@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import pandas as pd
-
 import torch
 from torch import Tensor
 

@@ -413,9 +413,10 @@ def operating_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _gain(g: pd.DataFrame, threshold: float | str, metric: str = "F1") -> tuple[float, float]:
-    """RIN − w/o interaction at a threshold: mean difference and its standard error (independent seeds)."""
-    a, b = (_at(g[g["system"] == s], threshold)[metric] for s in SYSTEMS.values())
+def _gain(g: pd.DataFrame, threshold: float | str) -> tuple[float, float]:
+    """RIN − w/o interaction at a threshold (strict test F1): mean difference and its standard
+    error (independent seeds)."""
+    a, b = (_at(g[g["system"] == s], threshold)["F1"] for s in SYSTEMS.values())
     (ma, sa, na), (mb, sb, nb) = _mean_std(a), _mean_std(b)
     return ma - mb, difference_se(sa, na, sb, nb)
 
