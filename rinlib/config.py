@@ -143,6 +143,13 @@ class RunConfig:
         return self.profile == "full" if self.test_curve is None else self.test_curve
 
     @property
+    def writes_operating_points(self) -> bool:
+        """Whether a finished run writes ``operating_points.csv``: full-schedule runs only. Why:
+        the curve is a diagnostic of trained models, and an undertrained one passes most pairs
+        at threshold 0.1, whose decoding takes gigabytes and minutes."""
+        return self.profile == "full"
+
+    @property
     def use_pos(self) -> bool:
         return self.variant != "no_pos"
 

@@ -6,9 +6,9 @@ A run directory holds (all written atomically):
 ``torch.load(weights_only=True)``; git-ignored), ``model.safetensors`` (the dev-selected
 model with the vocabularies in its metadata; what inference loads), and, once finished,
 ``metrics.json`` + ``predictions_{dev,test}.jsonl`` (the format of :mod:`rinlib.predict`,
-which also turns the model's output into the predictions scored here) + ``operating_points.csv``
-(the selected model's strict dev and test scores at pair thresholds 0.1 … 0.9; a diagnostic, read
-by no selection).
+which also turns the model's output into the predictions scored here), and for full-schedule
+runs ``operating_points.csv`` (the selected model's strict dev and test scores at pair thresholds
+0.1 … 0.9; a diagnostic, read by no selection).
 
 Model selection never sees test data: the selected model is scored on test once, after the
 epoch loop. A full-schedule run also writes ``test_curve.csv``, the *sealed* test curve (test
@@ -411,8 +411,8 @@ def _same_encoding(a: Sequence[batching.Encoded], b: Sequence[batching.Encoded],
 
 def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, device: torch.device,
            wall_s: float, shared_with: Sequence[str] = ()) -> RunResult:
-    """Score the dev-selected model on dev and (once) on test; write metrics, provenance and the
-    model's operating points (:data:`~rinlib.metrics.OPERATING_POINTS`).
+    """Score the dev-selected model on dev and (once) on test; write metrics, provenance and, for a
+    full-schedule run, the model's operating points (:data:`~rinlib.metrics.OPERATING_POINTS`).
 
     ``shared_with``: run directories whose training this run shared (:func:`train`, ``twins``);
     recorded so a reader knows the runs are one trajectory, not independent samples."""
@@ -425,8 +425,9 @@ def finish(cfg: RunConfig, out: Path, prep: Prepared, meta: dict, state: dict, d
                         threshold=cfg.threshold)
         write_predictions(out / f"predictions_{split}.jsonl", sents, preds)
         results[split] = split_scores(sents, preds, cfg.task)
-    curve = operating_points(model, splits, prep.words, prep.pos, prep.relations, cfg.task)
-    atomic_write_text(out / OPERATING_POINTS, curve.to_csv(index=False))
+    if cfg.writes_operating_points:
+        curve = operating_points(model, splits, prep.words, prep.pos, prep.relations, cfg.task)
+        atomic_write_text(out / OPERATING_POINTS, curve.to_csv(index=False))
     history = pd.DataFrame(state["history"])
     epochs_run = int(state["epoch"])
     user = prep.info.get("user_data")  # a user's folder: named by its path and file hashes (rinlib.userdata)

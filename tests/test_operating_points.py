@@ -1,7 +1,7 @@
-"""Operating points (strict scores at pair thresholds 0.1 … 0.9): written by training when a run
-finishes, agreeing with the run's own scores at its threshold; written again, identically, for a
-run that lacks them from its weights (``python -m rinlib operating-points``); refused for weights
-of another model; a missing folder is a one-line error."""
+"""Operating points (strict scores at pair thresholds 0.1 … 0.9): written by training when a
+full-schedule run finishes, and only then; agreeing with the run's own scores at its threshold;
+written again, identically, for a run that lacks them from its weights (``python -m rinlib
+operating-points``); refused for weights of another model; a missing folder is a one-line error."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from rinlib.training import train
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Two finished tiny runs that differ only in their seed."""
+    """Two finished tiny runs that differ only in their seed, labelled full-schedule (the runs that
+    write operating points), and a third run of another profile."""
     root = tmp_path_factory.mktemp("runs")
-    for seed in (1, 2):
-        cfg = tiny_config(epochs=2, seed=seed)
+    for seed, profile in ((1, "full"), (2, "full"), (3, "test")):
+        cfg = tiny_config(epochs=2, seed=seed, profile=profile, test_curve=False)
         train(cfg, root / f"seed{seed}", prepared=tiny_prepared(cfg))
     return root
 
@@ -46,6 +47,14 @@ def test_training_writes_operating_points_that_agree_with_the_run_at_its_thresho
         strict = metrics[split]["strict"]
         assert (at_run["n_pred"], at_run["n_correct"]) == (strict["n_pred"], strict["n_correct"])
         assert at_run["f1"] == pytest.approx(strict["f1"])
+
+
+def test_only_full_schedule_runs_have_them(runs, tiny_splits):
+    """An undertrained model passes most pairs at 0.1: its curve would cost gigabytes, and say nothing."""
+    assert not (runs / "seed3" / OPERATING_POINTS).exists()
+    assert operating.write_run(runs / "seed3") == ("skipped: a test-profile run (operating points are for "
+                                                    "full-schedule runs)")
+    assert not (runs / "seed3" / OPERATING_POINTS).exists()
 
 
 def test_a_run_without_them_gets_the_same_file_from_its_weights(runs, tmp_path, tiny_splits):

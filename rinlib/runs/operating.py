@@ -60,6 +60,8 @@ def write_run(out: str | Path, force: bool = False) -> str:
     if result is None:
         raise OperatingPointsError(f"{out}: not a finished run (no metrics.json)")
     cfg = result.config.resolved()
+    if not cfg.writes_operating_points:
+        return f"skipped: a {cfg.profile}-profile run (operating points are for full-schedule runs)"
     model, meta = load_model(out / MODEL)
     splits = {s: sents for s, sents in scored_splits(cfg).items() if sents is not None and s in result.metrics}
     curve = operating_points(model, splits, meta["words"], meta["pos"], meta["relations"], cfg.task)
