@@ -23,7 +23,7 @@ from rinlib.inputs import scored_splits
 from rinlib.io import atomic_write_json, atomic_write_text
 from rinlib.metrics import OPERATING_POINTS
 from rinlib.predict import operating_points
-from rinlib.runs.paths import lock_holder
+from rinlib.runs.paths import finished_runs, lock_holder
 from rinlib.training import load_result
 
 MODEL = "model.safetensors"
@@ -81,11 +81,5 @@ def write_run(out: str | Path, force: bool = False) -> str:
 def write_all(root: str | Path, force: bool = False) -> Iterator[tuple[Path, str]]:
     """:func:`write_run` for every finished run (a ``metrics.json``) below ``root``, in path order,
     yielded as each is done."""
-    root = Path(root)
-    if not root.is_dir():
-        raise OperatingPointsError(f"{root}: no such folder")
-    runs = sorted(m.parent for m in root.rglob("metrics.json"))
-    if not runs:
-        raise OperatingPointsError(f"{root}: no finished run below it (no metrics.json)")
-    for out in runs:
+    for out in finished_runs(root, OperatingPointsError):
         yield out, write_run(out, force=force)

@@ -48,6 +48,18 @@ class RunBusy(RuntimeError):
     """Another live process is training this run directory."""
 
 
+def finished_runs(root: str | Path, error: type[ValueError] = ValueError) -> list[Path]:
+    """Run directories below ``root`` that have finished (a ``metrics.json``), in path order;
+    ``error`` names ``root`` when it is no folder or holds no finished run."""
+    root = Path(root)
+    if not root.is_dir():
+        raise error(f"{root}: no such folder")
+    runs = sorted(m.parent for m in root.rglob("metrics.json"))
+    if not runs:
+        raise error(f"{root}: no finished run below it (no metrics.json)")
+    return runs
+
+
 def lock_holder(out: Path) -> int | None:
     """PID of a live process that holds the run's lock (any host), else None (no or stale lock)."""
     try:

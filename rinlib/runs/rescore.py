@@ -27,7 +27,7 @@ from rinlib.inputs import scored_splits
 from rinlib.metrics import split_scores
 from rinlib.predict import read_predictions
 from rinlib.records import Sentence
-from rinlib.runs.paths import lock_holder
+from rinlib.runs.paths import finished_runs, lock_holder
 from rinlib.training import load_result
 
 SPLITS = ("dev", "test")
@@ -132,11 +132,5 @@ def rescore(root: str | Path, *, dry_run: bool = False,
             correction: Mapping[str, str] = NYT_STAR_OWN_MENTION) -> Iterator[Rescored]:
     """:func:`rescore_run` for every finished run (a ``metrics.json``) below ``root``, in path
     order, yielded as each is done; a run a live process is training is skipped."""
-    root = Path(root)
-    if not root.is_dir():
-        raise RescoreError(f"{root}: no such folder")
-    runs = sorted(m.parent for m in root.rglob("metrics.json"))
-    if not runs:
-        raise RescoreError(f"{root}: no finished run below it (no metrics.json)")
-    for out in runs:
+    for out in finished_runs(root, RescoreError):
         yield rescore_run(out, dry_run=dry_run, correction=correction)
