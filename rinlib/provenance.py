@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import time
@@ -28,7 +29,11 @@ def git_commit(repo: Path = REPO) -> str:
 
     Read once per process and then remembered: the code a long training process runs is the code
     it imported when it started, not whatever is checked out when it finishes hours later (a run
-    whose own files change as it trains, under ``results/``, is not a code change either)."""
+    whose own files change as it trains, under ``results/``, is not a code change either).
+
+    A copy of the kit without its git history (a tarball on a cluster node or a lent GPU box)
+    can name the commit it was copied from in ``RIN_COMMIT``; the record then says the commit
+    was declared, not read, since nothing there can check it."""
     try:
         head = _git(repo, "rev-parse", "HEAD")
         status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
@@ -38,7 +43,8 @@ def git_commit(repo: Path = REPO) -> str:
         dirty = [f for f in changed if not (f.endswith(".ipynb") and _same_sources(repo, f))]
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        declared = os.environ.get("RIN_COMMIT", "").strip()
+        return f"{declared} (declared: no git)" if declared else "unknown"
 
 
 def _git(repo: Path, *args: str) -> str:

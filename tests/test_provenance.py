@@ -34,6 +34,19 @@ def test_commit_is_dirty_only_for_code_changes_and_read_once_per_process(tmp_pat
     assert read(tmp_path / "nowhere") == "unknown"
 
 
+def test_a_copy_without_git_records_the_commit_it_declares(tmp_path: Path, monkeypatch) -> None:
+    read = git_commit.__wrapped__
+    monkeypatch.delenv("RIN_COMMIT", raising=False)
+    assert read(tmp_path / "nowhere") == "unknown"
+    monkeypatch.setenv("RIN_COMMIT", "abc123")
+    assert read(tmp_path / "nowhere") == "abc123 (declared: no git)"
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "f").write_text("1\n")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "c")
+    assert read(tmp_path) == _git(tmp_path, "rev-parse", "HEAD")  # git, where present, wins
+
+
 def test_a_notebook_with_only_new_outputs_is_not_a_code_change(tmp_path: Path) -> None:
     import json
 
