@@ -78,7 +78,6 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, TextIO
 
 import torch
-from nltk.tokenize import TreebankWordTokenizer
 from tqdm.auto import tqdm
 
 from rinlib import provenance
@@ -110,7 +109,14 @@ PROGRESS_DELAY_S = 2.0
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr gov sen rep gen col lt capt rev no inc corp co ltd vs etc mt ft "
     "jan feb mar apr aug sep sept oct nov dec".split())
-_TREEBANK = TreebankWordTokenizer()
+
+
+@lru_cache(maxsize=1)
+def _treebank():
+    """NLTK's Treebank tokeniser, imported on first use: training needs no NLTK."""
+    from nltk.tokenize import TreebankWordTokenizer
+
+    return TreebankWordTokenizer()
 
 
 # --------------------------------------------------------------------------- tokenisation
@@ -190,7 +196,7 @@ def tokenize_spans(text: str, style: str = "webnlg") -> list[Piece]:
     if style not in ("webnlg", "nyt"):
         raise ValueError(f"style must be 'webnlg' or 'nyt', got {style!r}")
     plain = text.translate(_SMART_QUOTES)  # same length: offsets into it are offsets into text
-    tokens = _TREEBANK.tokenize(plain)
+    tokens = _treebank().tokenize(plain)
     pieces = [(tok if text[s:e] == plain[s:e] else text[s:e], s, e)  # a smart quote stays the user's
               for tok, (s, e) in zip(tokens, _align(plain, tokens))]
     pieces = _split_periods([q for p in pieces for q in _split_emoji(p)])

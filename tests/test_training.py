@@ -215,3 +215,15 @@ def test_progress_bars_only_where_someone_watches(tmp_path, capsys, monkeypatch)
     kernel = SimpleNamespace(get_ipython=lambda: SimpleNamespace(kernel=object()))  # what a Jupyter kernel has
     monkeypatch.setitem(sys.modules, "IPython", kernel)
     assert watched() is True and watched(False) is False
+
+
+def test_training_needs_no_nltk_when_the_data_are_tagged_already():
+    """A machine without NLTK (a lent GPU box) trains from the tagged data cache: the tagger and
+    the raw-text tokeniser import NLTK only when they are used."""
+    import subprocess
+
+    code = "import sys; sys.modules['nltk'] = None; import rinlib.__main__, rinlib.training, rinlib.inference"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    code = "import sys; sys.modules['nltk'] = None; from rinlib.data.pos import tag_pos; tag_pos(['a'])"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode != 0  # used: needed

@@ -13,14 +13,16 @@ import gzip
 import json
 from functools import lru_cache
 from pathlib import Path
-
-from nltk.tag.perceptron import PerceptronTagger
+from typing import TYPE_CHECKING
 
 from rinlib.data.errors import DataError
 from rinlib.data.readers import DATA_DIR
 
 TAGGER_DIR = DATA_DIR / "taggers"
 _PREFIX = "averaged_perceptron_tagger_eng."
+
+if TYPE_CHECKING:
+    from nltk.tag.perceptron import PerceptronTagger
 
 
 def _read(path: Path, opener=open):
@@ -35,7 +37,12 @@ def _read(path: Path, opener=open):
 
 @lru_cache(maxsize=4)
 def load_tagger(dir: str | Path | None = None) -> PerceptronTagger:
-    """The tagger built from ``<dir>/averaged_perceptron_tagger_eng.*`` (cached per folder)."""
+    """The tagger built from ``<dir>/averaged_perceptron_tagger_eng.*`` (cached per folder).
+
+    NLTK is imported here, not at module level: training from already-tagged (cached) data
+    needs no tagger, so a machine without NLTK (a lent GPU box) can still train."""
+    from nltk.tag.perceptron import PerceptronTagger
+
     d = Path(dir) if dir is not None else TAGGER_DIR
     t = PerceptronTagger(load=False)
     t.model.weights = _read(d / (_PREFIX + "weights.json.gz"), gzip.open)
