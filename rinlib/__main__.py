@@ -32,7 +32,6 @@ from rinlib.config import DATASETS, ConfigError, RunConfig
 from rinlib.data.errors import DataError
 from rinlib.experiments import EXPERIMENTS, PROFILES, ProfileError, base_config, describe, paper_queue
 from rinlib.inference import InputError, decoded_lines, load, read_lines, ship, write_jsonl
-from rinlib.reporting.report import write_report
 from rinlib.reporting.tables import markdown
 from rinlib.runs import RunBusy, SweepError, plan, progress, run, run_dir, run_lock
 from rinlib.runs.operating import OperatingPointsError, write_all
@@ -143,6 +142,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from rinlib.reporting.report import write_report  # the plotting stack: only for this command
+
     print(f"report written to {write_report(args.profile, Path(args.results) if args.results else None)}")
     return 0
 

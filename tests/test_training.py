@@ -217,12 +217,14 @@ def test_progress_bars_only_where_someone_watches(tmp_path, capsys, monkeypatch)
     assert watched() is True and watched(False) is False
 
 
-def test_training_needs_no_nltk_when_the_data_are_tagged_already():
-    """A machine without NLTK (a lent GPU box) trains from the tagged data cache: the tagger and
-    the raw-text tokeniser import NLTK only when they are used."""
+def test_training_needs_no_nltk_or_notebook_stack_when_the_data_are_tagged_already():
+    """A machine without NLTK or IPython (a lent GPU box) trains from the tagged data cache: the
+    tagger and the raw-text tokeniser import NLTK only when used, the CLI imports the report's
+    plotting stack only for ``report``."""
     import subprocess
 
-    code = "import sys; sys.modules['nltk'] = None; import rinlib.__main__, rinlib.training, rinlib.inference"
+    code = ("import sys; sys.modules['nltk'] = sys.modules['IPython'] = None; "
+            "import rinlib.__main__, rinlib.training, rinlib.inference, rinlib.runs.local")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     code = "import sys; sys.modules['nltk'] = None; from rinlib.data.pos import tag_pos; tag_pos(['a'])"
