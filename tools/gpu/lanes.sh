@@ -18,7 +18,7 @@ set -u
 DEADLINE=${1:-540}
 OUT=${OUT:-gpu_out}
 PROFILE=${PROFILE:-full}
-HERE=$(dirname "$0")
+HERE=$(cd "$(dirname "$0")" && pwd)  # absolute: it tells this script's lanes from any other sweep
 T0=$(date +%s)
 el() { echo $(( $(date +%s) - T0 )); }
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
@@ -39,7 +39,7 @@ lane() {  # one process at a time, each grid in turn; busy runs are skipped, fin
 monitor() {  # every 10 s: elapsed, lanes, epochs per run dir, GPU load and memory
   while true; do
     {
-      echo "t=$(el) lanes=$(pgrep -fc 'rinlib sweep')"
+      echo "t=$(el) lanes=$(pgrep -fc "rinlib sweep $HERE/")"
       for h in $(find $RUNS -name history.csv); do echo "  $(($(wc -l < $h) - 1)) $h"; done
       nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
       nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
@@ -56,7 +56,7 @@ start_lanes() {
 }
 start_lanes 1
 sleep 30
-if ! pgrep -f 'rinlib sweep' > /dev/null || grep -q -E 'Traceback|^error' $L/lane1.log; then
+if ! pgrep -f "rinlib sweep $HERE/" > /dev/null || grep -q -E 'Traceback|^error' $L/lane1.log; then
   echo "lane 1 failed:"; cat $L/lane1.log; kill $MON; exit 1
 fi
 sleep 20; start_lanes 1
@@ -64,7 +64,7 @@ sleep 45; start_lanes 2
 sleep 60; start_lanes 4
 while [ $(el) -lt $DEADLINE ]; do sleep 5; done
 
-kill $LANES; pkill -TERM -f 'rinlib sweep'; sleep 3; pkill -KILL -f 'rinlib sweep'; kill $MON
+kill $LANES; pkill -TERM -f "rinlib sweep $HERE/"; sleep 3; pkill -KILL -f "rinlib sweep $HERE/"; kill $MON
 echo "t=$(el) stopped" | tee -a $L/stages.txt
 tail -n 3 $L/lane*.log
 
