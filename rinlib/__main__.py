@@ -33,7 +33,7 @@ from rinlib.data.errors import DataError
 from rinlib.experiments import EXPERIMENTS, PROFILES, ProfileError, base_config, describe, paper_queue
 from rinlib.inference import InputError, decoded_lines, load, read_lines, ship, write_jsonl
 from rinlib.reporting.tables import markdown
-from rinlib.runs import RunBusy, SweepError, plan, progress, run, run_dir, run_lock
+from rinlib.runs import RESULTS, RunBusy, SweepError, plan, progress, results_root, run, run_dir, run_lock
 from rinlib.runs.operating import OperatingPointsError, write_all
 from rinlib.runs.rescore import RescoreError, rescore
 from rinlib.training import TrainingError
@@ -142,9 +142,18 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from rinlib.reporting.report import write_report  # the plotting stack: only for this command
+    from rinlib.reporting import gap  # the plotting stack: only for this command
+    from rinlib.reporting.report import write_report
 
-    print(f"report written to {write_report(args.profile, Path(args.results) if args.results else None)}")
+    root = Path(args.results) if args.results else None
+    # the README's numbers come from the kit's own committed runs, never from another results folder
+    own = root is None and results_root().resolve() == RESULTS.resolve() and gap.README.is_file()
+    try:
+        path = write_report(args.profile, root, readme=gap.README if own else None)
+    except gap.MarkerError as e:
+        raise SystemExit(f"error: {e}") from None
+    print(f"report written to {path}" + (f"; {gap.README.name} block '{gap.README_BLOCK}' refreshed"
+                                         if own and args.profile == "full" else ""))
     return 0
 
 

@@ -11,6 +11,7 @@ Modules, in the order a reader meets them:
 * ``curves``: one run's scores and training curves (live while a notebook trains);
 * ``analysis``: error analysis and the case study from runs' test predictions;
 * ``diagnostics``: word vectors and the gain, selecting on test, Figure 3's paired tests;
+* ``gap``: those diagnostics' answer in one paragraph, for the report and the README;
 * ``explorer_view``: the interaction explorer's figures and widgets (:mod:`rinlib.explorer`);
 * ``report``: ``results/REPORT.md`` (``python -m rinlib report``).
 """

@@ -369,6 +369,15 @@ def curve_figure(run_dir: Path, caption: str = "") -> Figure:
 SHOWN_THRESHOLDS = (0.1, 0.3, 0.5, 0.7, 0.9)
 """The thresholds the operating-point table prints (the figure draws every one)."""
 DEV_TUNED = "dev-tuned"
+MID_THRESHOLDS = (0.2, 0.8)
+"""The range the verdicts read: wide enough to show a threshold effect, away from the ends where
+one model's recall or precision collapses."""
+
+
+def mid_thresholds(g: pd.DataFrame) -> list[float]:
+    """The thresholds of ``g`` (operating-point rows) within :data:`MID_THRESHOLDS`, ascending."""
+    lo, hi = MID_THRESHOLDS
+    return [float(t) for t in sorted(g["threshold"].unique()) if lo - 1e-9 <= t <= hi + 1e-9]
 
 
 def operating_rows(cells: pd.DataFrame) -> pd.DataFrame:
@@ -413,7 +422,7 @@ def operating_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _gain(g: pd.DataFrame, threshold: float | str) -> tuple[float, float]:
+def threshold_gain(g: pd.DataFrame, threshold: float | str) -> tuple[float, float]:
     """RIN − w/o interaction at a threshold (strict test F1): mean difference and its standard
     error (independent seeds)."""
     a, b = (_at(g[g["system"] == s], threshold)["F1"] for s in SYSTEMS.values())
@@ -421,7 +430,7 @@ def _gain(g: pd.DataFrame, threshold: float | str) -> tuple[float, float]:
     return ma - mb, difference_se(sa, na, sb, nb)
 
 
-def _pairs(rows: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+def cell_pairs(rows: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
     """(vectors, task, rows) for each cell where both systems have operating points."""
     return [(vec, task, g) for (vec, task), g in rows.groupby(["vectors", "task"], sort=False)
             if set(SYSTEMS.values()) <= set(g["system"])]
@@ -431,10 +440,10 @@ def operating_gains(rows: pd.DataFrame) -> pd.DataFrame:
     """The interaction gain (strict test F1) at each shown threshold and at the dev-tuned one, ± its
     standard error, beside the paper's gain (at 0.5)."""
     out = []
-    for vec, task, g in _pairs(rows):
+    for vec, task, g in cell_pairs(rows):
         row = {"vectors": vec, "task": task}
         for t in (*SHOWN_THRESHOLDS, DEV_TUNED):
-            row[f"gain {_label(t)}"] = signed(*_gain(g, t))
+            row[f"gain {_label(t)}"] = signed(*threshold_gain(g, t))
         row["paper gain (at 0.5)"] = signed(paper.interaction_gain("webnlg", task))
         row["n seeds (RIN / w/o)"] = " / ".join(str(g[g["system"] == s]["seed"].nunique()) for s in SYSTEMS.values())
         out.append(row)
@@ -460,17 +469,17 @@ def operating_verdict(rows: pd.DataFrame) -> list[str]:
     0.2 and 0.8, the gain at the dev-tuned threshold, and each system's curve against the paper's
     (P, R)."""
     lines = []
-    for vec, task, g in _pairs(rows):
-        mid = [t for t in sorted(g["threshold"].unique()) if 0.2 - 1e-9 <= t <= 0.8 + 1e-9]
+    for vec, task, g in cell_pairs(rows):
+        mid = mid_thresholds(g)
         spans = []
         for system in SYSTEMS.values():
             f1 = [_mean_std(_at(g[g["system"] == system], t)["F1"])[0] for t in mid]
             spans.append(f"{system} {min(f1):.1f} to {max(f1):.1f}")
-        gains = [_gain(g, t)[0] for t in mid]
+        gains = [threshold_gain(g, t)[0] for t in mid]
         lines.append(
             f"- {vec}, {task}: over thresholds {mid[0]:g} to {mid[-1]:g}, mean test F1 spans {'; '.join(spans)}; the "
-            f"gain spans {signed(min(gains))} to {signed(max(gains))} (at 0.5: {signed(*_gain(g, 0.5))}; at the "
-            f"dev-tuned threshold: {signed(*_gain(g, DEV_TUNED))}; paper {signed(paper.interaction_gain('webnlg', task))}). "
+            f"gain spans {signed(min(gains))} to {signed(max(gains))} (at 0.5: {signed(*threshold_gain(g, 0.5))}; at the "
+            f"dev-tuned threshold: {signed(*threshold_gain(g, DEV_TUNED))}; paper {signed(paper.interaction_gain('webnlg', task))}). "
             + "; ".join(_against_paper_recall(g, task, m) for m in SYSTEMS) + ".")
     return lines
 

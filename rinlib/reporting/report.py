@@ -20,7 +20,7 @@ from rinlib.data.embeddings import VECTOR_STATUS
 from rinlib.data.errors import DataError
 from rinlib.experiments import EXPERIMENTS, PROFILES, TABLE1_VARIANTS, cells, describe, runs_behind, table3_k
 from rinlib.io import atomic_write_text
-from rinlib.reporting import analysis, diagnostics, paper_results
+from rinlib.reporting import analysis, diagnostics, gap, paper_results
 from rinlib.reporting.figures import PRINT_DPI, PRINT_FORMATS, save_figure
 from rinlib.reporting.tables import NYT_TRAIN_HINT, fmt, markdown, out_dir, save_table, signed
 from rinlib.runs import collect, machine_spans, progress, results_root, span_labels
@@ -495,6 +495,10 @@ def build(profile: str, root: Path | None = None) -> str:
         lines += ["", "Is any K distinguishable from Table 3's K? (generated)", ""] + diagnostics.figure3_verdict(results)
     if "full" in profiles:
         lines += investigations(analysis.load_runs(table1_runs(results)))
+        brief = gap.paragraph(every)
+        if brief:
+            lines += ["", "## The gap in brief (generated)", "", brief + " The three sections below give each "
+                      "number its table, figure and verdict."]
         lines += vectors_lines(every, root) + selection_lines(every, root) + operating_lines(every, root)
     lines += ["", "## Known deviations from the paper's setting", ""]
     lines += [f"- {d.format(glove=glove_coverage(results, profiles))}" for d in DEVIATIONS]
@@ -506,8 +510,12 @@ def build(profile: str, root: Path | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(profile: str, root: Path | None = None) -> Path:
-    """Write ``<results>/REPORT.md`` (atomically) and return its path."""
+def write_report(profile: str, root: Path | None = None, readme: Path | None = None) -> Path:
+    """Write ``<results>/REPORT.md`` (atomically) and return its path. With ``readme`` (a full
+    report only), also refresh that file's generated "interaction gain" paragraph
+    (:mod:`rinlib.reporting.gap`), so the README's numbers are the report's."""
     path = Path(root or results_root()) / "REPORT.md"
     atomic_write_text(path, build(profile, root))
+    if readme is not None and profile == "full":
+        gap.replace_block(readme, gap.README_BLOCK, gap.paragraph(collect(root, vectors=None)))
     return path

@@ -1,0 +1,169 @@
+"""The gap between the kit's interaction gain and the paper's, in one generated paragraph.
+
+REPORT.md's diagnostics sections (word vectors, selecting on test, the pair threshold) each
+answer one question at length. A reader of the README needs their answer in a few sentences, with
+the current numbers. Writing those by hand let them drift from the report as seeds landed, so the
+paragraph is generated here from the same frames, and ``python -m rinlib report --profile full``
+puts it both at the top of the report's diagnostics and between the README's markers
+(:func:`replace_block`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rinlib import paper
+from rinlib.config import TASKS, VECTORS
+from rinlib.io import atomic_write_text
+from rinlib.reporting import diagnostics
+from rinlib.reporting.tables import signed
+
+COMPLETE, CUT = "glove50", "glove50-top2716"  # the coverage contrast: same 50-d vectors, all words vs 2,716
+
+
+def _two_se(d: float, se: float) -> str:
+    """The verdict word for a difference of independent means against two standard errors."""
+    if np.isnan(se):
+        return "too few seeds to tell"
+    return "beyond two standard errors" if abs(d) > 2 * se else "within two standard errors"
+
+
+def _per_task(values: dict[str, str]) -> str:
+    """``a / b`` over :data:`TASKS` (partial, then exact), ``—`` where a task has no value."""
+    return " / ".join(values.get(t, "—") for t in TASKS)
+
+
+def gain_sentence(gains: pd.DataFrame) -> str:
+    """The gain per vectors setting, partial / exact, beside the paper's (``gains`` is
+    :func:`rinlib.reporting.diagnostics.vector_gains`)."""
+    parts = []
+    for vec in VECTORS:
+        g = gains[(gains["vectors"] == vec) & gains["gain"].notna()].set_index("task")
+        if g.empty:
+            continue
+        seeds = _per_task({t: g.loc[t, "n seeds (RIN / w/o)"].replace(" / ", "+") for t in g.index})
+        parts.append(f"{_per_task({t: signed(g.loc[t, 'gain'], g.loc[t, 'gain_se']) for t in g.index})} "
+                     f"with `{vec}` (seeds RIN+w/o: {seeds})")
+    if not parts:
+        return ""
+    ref = _per_task({t: signed(paper.interaction_gain("webnlg", t)) for t in TASKS})
+    return ("The interaction gain (RIN − RIN w/o interaction, WebNLG strict test F1 ± standard error, partial / "
+            f"exact): {'; '.join(parts)}; paper {ref}.")
+
+
+def coverage_sentence(gains: pd.DataFrame) -> str:
+    """What coverage alone does to the gain: ``glove50`` − ``glove50-top2716``, per task."""
+    parts = {}
+    for task in TASKS:
+        g = gains[gains["task"] == task].set_index("vectors")
+        if not {COMPLETE, CUT} <= set(g.index) or g.loc[[COMPLETE, CUT], "gain"].isna().any():
+            continue
+        d = g.loc[COMPLETE, "gain"] - g.loc[CUT, "gain"]
+        se = float(np.hypot(g.loc[COMPLETE, "gain_se"], g.loc[CUT, "gain_se"]))
+        parts[task] = f"{signed(d, se)} ({_two_se(d, se)})"
+    if not parts:
+        return ""
+    return (f"Complete coverage (`{COMPLETE}` against `{CUT}`, the same vectors cut to the 2,716 shipped words) "
+            f"changes the gain by {_per_task(parts)} F1.")
+
+
+def selection_sentence(rows: pd.DataFrame) -> str:
+    """How much picking the best test epoch adds, per system, over every cell with complete
+    sealed curves (``rows`` is :func:`rinlib.reporting.diagnostics.curve_rows`)."""
+    done = rows[rows["complete"]] if not rows.empty else rows
+    if done.empty:
+        return ""
+    inflation = (done.assign(d=done["best test epoch paper F1"] - done["dev-selected paper F1"])
+                 .groupby(["vectors", "dataset", "task", "system"], sort=False)["d"].mean())
+    spans = []
+    for system in diagnostics.SYSTEMS.values():
+        s = inflation.xs(system, level="system")
+        if len(s):
+            spans.append(f"{system} by {s.min():.1f} to {s.max():.1f}")
+    return ("Picking the best test epoch on the authors' protocol, as their `train.py` does, inflates the "
+            f"dev-selected cells ({len(inflation)} cells with complete sealed curves, "
+            f"{', '.join(f'`{v}`' for v in done['vectors'].unique())}; mean over seeds): {'; '.join(spans)} F1.")
+
+
+def threshold_sentence(rows: pd.DataFrame) -> str:
+    """How far the gain moves between pair thresholds 0.2 and 0.8 from its value at 0.5, and where
+    it lands at the dev-tuned threshold (``rows`` is :func:`rinlib.reporting.diagnostics.operating_rows`)."""
+    moves, tuned, cells = [], [], 0
+    for _, _, g in diagnostics.cell_pairs(rows):
+        mid = diagnostics.mid_thresholds(g)
+        at_half = diagnostics.threshold_gain(g, 0.5)[0]
+        moves += [abs(diagnostics.threshold_gain(g, t)[0] - at_half) for t in mid]
+        tuned.append(abs(diagnostics.threshold_gain(g, diagnostics.DEV_TUNED)[0] - at_half))
+        cells += 1
+    if not cells:
+        return ""
+    lo, hi = diagnostics.MID_THRESHOLDS
+    return (f"Between pair thresholds {lo:g} and {hi:g} the gain moves at most "
+            f"{max(moves):.1f} F1 from its value at 0.5, and at each run's dev-tuned threshold at most "
+            f"{max(tuned):.1f} ({cells} cells with operating points).")
+
+
+def exact_sentence(scores: pd.DataFrame) -> str:
+    """Where the exact gap sits: each system's strict test F1 against the paper's, over the vectors
+    settings with seeds (``scores`` is :func:`rinlib.reporting.diagnostics.vector_scores`)."""
+    s = scores[(scores["task"] == "exact") & (scores["n seeds"] > 0)]
+    parts = []
+    for model, system in diagnostics.SYSTEMS.items():
+        d = s[s["system"] == system]["F1"] - paper.TABLE1[("webnlg", "exact", model)]["F1"].mean
+        if d.empty:
+            continue
+        if d.min() > 0 or d.max() < 0:  # one side of the paper's for every setting: say which, unsigned
+            lo, hi = sorted((abs(d.min()), abs(d.max())))
+            parts.append(f"{system} is {lo:.1f} to {hi:.1f} {'above' if d.min() > 0 else 'below'} the paper's")
+        else:
+            parts.append(f"{system} is {signed(d.min())} to {signed(d.max())} from the paper's")
+    if not parts:
+        return ""
+    return f"In exact F1, over the {s['vectors'].nunique()} vectors settings, the kit's " + " and its ".join(parts) + "."
+
+
+def paragraph(every: pd.DataFrame) -> str:
+    """The paragraph, from ``rinlib.runs.collect(vectors=None)``: the gain per setting, what
+    coverage, selecting on test and the pair threshold do to it, and where the exact gap sits.
+    Empty when no Table 1 run of WebNLG has finished."""
+    cells = diagnostics.table1_runs(every)
+    if cells.empty:
+        return ""
+    scores = diagnostics.vector_scores(cells)
+    gains = diagnostics.vector_gains(scores)
+    sentences = [gain_sentence(gains), coverage_sentence(gains),
+                 selection_sentence(diagnostics.curve_rows(every)),
+                 threshold_sentence(diagnostics.operating_rows(cells)), exact_sentence(scores)]
+    return " ".join(s for s in sentences if s)
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"  # the kit's own README
+README_BLOCK = "interaction gain"  # the README's block this paragraph fills
+
+
+class MarkerError(ValueError):
+    """A file lacks the begin/end markers of a generated block, or has them out of order."""
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- begin generated: {name} -->", f"<!-- end generated: {name} -->"
+
+
+def replace_block(path: Path, name: str, text: str) -> bool:
+    """Put ``text`` between ``path``'s markers for block ``name`` (atomically), leaving every other
+    line alone; returns whether the file changed. Why markers: the README is written by people,
+    and only this block is the report's."""
+    begin, end = _markers(name)
+    old = Path(path).read_text(encoding="utf-8")
+    found = re.search(re.escape(begin) + r"\n(.*?)" + re.escape(end), old, flags=re.S)
+    if found is None:
+        raise MarkerError(f"{path}: no block '{begin}' … '{end}' to write the generated '{name}' text into")
+    new = old[:found.start(1)] + text.rstrip("\n") + "\n" + old[found.end(1):]
+    if new != old:
+        atomic_write_text(Path(path), new)
+    return new != old
+

@@ -1,0 +1,77 @@
+"""The generated gap paragraph on hand-made runs (numbers by hand), and the README block it fills:
+only the block changes, a second write changes nothing, a file without markers is refused."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from rinlib.reporting import gap
+from rinlib import paper
+from rinlib.metrics import THRESHOLDS
+from rinlib.reporting import diagnostics
+from test_diagnostics import _operating, _row
+
+
+def _runs(tmp_path):
+    """Two seeds of both systems, partial and exact, under glove50 and glove50-top2716, each run
+    with a complete three-epoch test curve and operating points flat at its own F1 except RIN's at
+    threshold 0.2 (1.0 lower)."""
+    f1 = {("glove50", "rin"): (0.86, 0.88), ("glove50", "no_interaction"): (0.84, 0.84),
+          ("glove50-top2716", "rin"): (0.85, 0.87), ("glove50-top2716", "no_interaction"): (0.83, 0.85)}
+    rows = []
+    for (vec, variant), fs in f1.items():
+        for task in ("partial", "exact"):
+            for seed, f in enumerate(fs, 1):
+                d = tmp_path / vec / task / variant / f"seed{seed}"
+                _operating(d, {t: f for t in THRESHOLDS} | {0.2: f - (0.01 if variant == "rin" else 0)}, 0.5, 90)
+                # best test epoch (paper protocol) 1.0 above the dev-selected 3rd epoch for RIN, 0.5 for w/o
+                paper = [f - 0.02, f + (0.01 if variant == "rin" else 0.005), f]
+                pd.DataFrame({"epoch": [1, 2, 3], "test_P": 0.5, "test_R": 0.5, "test_F1": paper,
+                              "test_F1_paper": paper}).to_csv(d / diagnostics.CURVE, index=False)
+                rows.append(_row(vec, task, variant, seed, f, run_dir=d, paper_f1=f, epochs_run=3, selected=3))
+    return pd.DataFrame(rows)
+
+
+def test_paragraph_numbers_by_hand(tmp_path):
+    text = gap.paragraph(_runs(tmp_path))
+    # glove50: RIN 87.0 (std 1.41), w/o 84.0 (std 0): gain +3.0 ± 1.0; top2716: 86.0 vs 84.0 (both std 1.41): +2.0 ± 1.4
+    assert "+3.0 ± 1.0 / +3.0 ± 1.0 with `glove50` (seeds RIN+w/o: 2+2 / 2+2)" in text
+    assert "+2.0 ± 1.4 / +2.0 ± 1.4 with `glove50-top2716`" in text and "paper +1.7 / +2.8" in text
+    assert "`glove100-top2716`" not in text  # a setting without runs is not named
+    # coverage: 3.0 - 2.0 = +1.0, se = hypot(1.0, 1.41) = 1.7: within
+    assert "changes the gain by +1.0 ± 1.7 (within two standard errors) / +1.0 ± 1.7 (within" in text
+    assert "8 cells with complete sealed curves" in text
+    assert "RIN by 1.0 to 1.0; RIN w/o interaction by 0.5 to 0.5 F1" in text
+    # only RIN's F1 at 0.2 differs from the run's own (1.0 lower); every run's dev F1 peaks at 0.5
+    assert "the gain moves at most 1.0 F1 from its value at 0.5, and at each run's dev-tuned threshold at most 0.0 " \
+           "(4 cells with operating points)" in text
+    rin, base = (paper.TABLE1[("webnlg", "exact", m)]["F1"].mean for m in ("rin", "no_interaction"))
+    assert (f"over the 2 vectors settings, the kit's RIN is {86 - rin:.1f} to {87 - rin:.1f} above the paper's and "
+            f"its RIN w/o interaction is {84 - base:.1f} to {84 - base:.1f} above the paper's.") in text
+
+
+def test_paragraph_is_empty_without_table1_runs():
+    assert gap.paragraph(pd.DataFrame()) == ""
+
+
+def test_replace_block_changes_only_the_block_and_only_once(tmp_path):
+    readme = tmp_path / "README.md"
+    begin, end = "<!-- begin generated: g -->", "<!-- end generated: g -->"
+    readme.write_text(f"# Title\n\nhand text\n{begin}\nold numbers\n{end}\nmore hand text\n")
+    assert gap.replace_block(readme, "g", "new numbers\n")
+    assert readme.read_text() == f"# Title\n\nhand text\n{begin}\nnew numbers\n{end}\nmore hand text\n"
+    assert not gap.replace_block(readme, "g", "new numbers")  # same text: the file is left alone
+    with pytest.raises(gap.MarkerError, match="README.md: no block .*'other'"):
+        gap.replace_block(readme, "other", "x")
+
+
+def test_the_kits_readme_has_the_block():
+    assert gap.README.is_file()
+    assert not gap.replace_block(gap.README, gap.README_BLOCK, _current_block())
+
+
+def _current_block() -> str:
+    text = gap.README.read_text(encoding="utf-8")
+    begin, end = (f"<!-- {w} generated: {gap.README_BLOCK} -->" for w in ("begin", "end"))
+    return text.split(begin + "\n", 1)[1].split(end, 1)[0]
