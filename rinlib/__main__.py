@@ -32,6 +32,8 @@ from rinlib.config import DATASETS, ConfigError, RunConfig
 from rinlib.data.errors import DataError
 from rinlib.experiments import EXPERIMENTS, PROFILES, ProfileError, base_config, describe, paper_queue
 from rinlib.inference import InputError, decoded_lines, load, read_lines, ship, write_jsonl
+from rinlib.io import atomic_write_text
+from rinlib.provenance import git_commit
 from rinlib.reporting.tables import markdown
 from rinlib.runs import RESULTS, RunBusy, SweepError, plan, progress, results_root, run, run_dir, run_lock
 from rinlib.runs.operating import OperatingPointsError, write_all
@@ -118,6 +120,8 @@ def _sweep(args: argparse.Namespace) -> int:
             raise SweepError(str(e)) from None
         if engine == "local" and args.cpus_per_trial is not None:
             configs = [replace(c, num_threads=args.cpus_per_trial) for c in configs]
+        if args.device:  # where a run trains is not part of its key: the results are the same runs
+            configs = [replace(c, device=args.device) for c in configs]
         ray_options = ({"address": args.address, "num_cpus_per_trial": args.cpus_per_trial,
                         "num_gpus_per_trial": args.gpus_per_trial} if engine == "ray" else {})
         results = run(configs, engine=engine, jobs=args.jobs, force=args.force, results_root=results_root,
@@ -138,6 +142,14 @@ def _status(args: argparse.Namespace) -> int:
     started = progress.started(runs)
     if not started.empty:
         print("\nstarted, not finished:\n" + markdown(started))
+    if args.pending:
+        left = progress.pending(args.experiments.split(","), args.profile,
+                                Path(args.results) if args.results else None)
+        head = (f"# The {len(left)} runs of {args.experiments} (profile {args.profile}) not finished at commit "
+                f"{git_commit()}, written by `python -m rinlib status --pending`.\n# Train them: python -m rinlib "
+                f"sweep {args.pending} --profile {args.profile} [--device cuda]\n")
+        atomic_write_text(Path(args.pending), head + (yaml.safe_dump(left, sort_keys=False) if left else "[]\n"))
+        print(f"\n{len(left)} runs not finished: {args.pending}")
     return 0
 
 
@@ -242,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                                             "local default: torch's)")
     w.add_argument("--gpus-per-trial", type=float, help="GPU share per trial, e.g. 0.25 (default: $RIN_GPUS_PER_TRIAL, "
                                      "else 1 for device=cuda configs, 0 otherwise)")
+    w.add_argument("--device", help="cpu, cuda, cuda:N or auto for every run (default: the grid's, else cpu)")
     w.add_argument("--force", action="store_true", help="retrain runs that are already finished")
     w.add_argument("--results", help="results folder (default: $RIN_RESULTS or results/)")
     w.set_defaults(func=_sweep)
@@ -250,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--experiments", default=",".join(EXPERIMENTS))
     st.add_argument("--profile", default="full")
     st.add_argument("--results", help="results folder (default: $RIN_RESULTS or results/)")
+    st.add_argument("--pending", metavar="FILE", help="also write the runs not finished as a grid file for "
+                                                      "`sweep FILE` (for a machine without these results)")
     st.set_defaults(func=_status)
     r = sub.add_parser("report", help="write results/REPORT.md (tables and figures too) from the finished runs "
                                       "(trains nothing)")

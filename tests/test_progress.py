@@ -68,3 +68,17 @@ def test_status_command_and_report_section(tmp_path: Path, capsys) -> None:
     full = progress.grid_progress(report.EXPERIMENTS, "full", tmp_path)
     text = "\n".join(report.grid_lines(full))  # the full profile's grid: nothing under runs/full here
     assert "## Grid progress (paper schedule)" in text and "| table1 | 20 | 0 | 0 | 0 | 20 | 0 |" in text
+
+
+def test_pending_lists_every_run_but_the_finished_one_and_the_sweep_plans_it(tmp_path: Path, capsys) -> None:
+    cfgs = _grid(tmp_path)  # finished, resumable, held by a live process, finished under another key
+    runs = progress.pending(["table1"], "smoke", tmp_path)
+    assert [(r["task"], r["variant"], r["K"], r["seed"]) for r in runs] == [
+        (c.task, c.variant, c.resolved().K, c.seed) for c in cfgs[1:]]
+    grid = tmp_path / "pending.yaml"
+    assert main(["status", "--experiments", "table1", "--profile", "smoke", "--results", str(tmp_path),
+                 "--pending", str(grid)]) == 0
+    assert "3 runs not finished" in capsys.readouterr().out
+    from rinlib.runs import plan
+
+    assert [(c.key(), run_dir(c)) for c in plan(grid, "smoke")] == [(c.key(), run_dir(c)) for c in cfgs[1:]]

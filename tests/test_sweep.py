@@ -238,3 +238,23 @@ def test_train_false_reads_finished_runs_only(tmp_path: Path) -> None:
     res = sweep.run([done, missing], results_root=tmp_path, train=False)
     assert [r.config.key() for r in res] == [done.key()]
     assert not run_dir(missing, tmp_path / "runs").exists()
+
+
+def test_a_grid_file_may_list_runs_each_kept_once(tmp_path: Path) -> None:
+    grid = tmp_path / "runs.yaml"
+    grid.write_text("- {task: exact, K: 3, seed: 2}\n- {task: [partial, exact], K: 3, seed: 2}\n")
+    assert [(c.task, c.K, c.seed) for c in sweep.plan(grid, "smoke")] == [("exact", 3, 2), ("partial", 3, 2)]
+    grid.write_text("- {task: exact}\n- exact\n")
+    with pytest.raises(sweep.SweepError, match=r"runs.yaml \(item 2\) must hold a mapping"):
+        sweep.plan(grid, "smoke")
+
+
+def test_sweep_device_option_sets_every_runs_device_and_keeps_its_key(tmp_path: Path, monkeypatch) -> None:
+    import rinlib.__main__ as cli
+
+    seen = []
+    monkeypatch.setattr(cli, "run", lambda configs, **kw: seen.extend(configs) or [])
+    assert cli.main(["sweep", "--experiments", "table1", "--profile", "smoke", "--device", "cuda:1"]) == 0
+    plain = profiles.paper_queue("smoke", ["table1"])
+    assert [c.device for c in seen] == ["cuda:1"] * len(plain)
+    assert [c.key() for c in seen] == [c.key() for c in plain]

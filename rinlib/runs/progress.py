@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rinlib.experiments import EXPERIMENTS, experiment_configs, experiment_datasets
+from rinlib.experiments import EXPERIMENTS, experiment_configs, experiment_datasets, paper_queue
 from rinlib.runs.paths import results_root as default_results_root
 from rinlib.runs.paths import run_dir
 from rinlib.runs.state import run_status
@@ -75,3 +75,24 @@ def started(progress: pd.DataFrame) -> pd.DataFrame:
     (without the experiment column: one run can serve several)."""
     return progress[progress["state"].isin(["resumable", "training now"])].drop_duplicates("run").drop(
         columns="experiment")
+
+
+RUN_FIELDS = ("dataset", "task", "variant", "K", "seed")
+"""What tells one run of the paper's grid from another under a profile (the rest is the profile's)."""
+
+
+def pending(experiments: Sequence[str] = EXPERIMENTS, profile: str = "full", results_root: Path | None = None,
+            datasets: Sequence[str] = ("webnlg",)) -> list[dict]:
+    """The runs of ``experiments`` not finished here, in the sweep's seed-by-seed order, as a
+    grid file's list of runs (:func:`rinlib.runs.plan`), resumable ones included.
+
+    Why: a machine that gets a copy of the kit without its results (a lent GPU box with a limit on
+    what travels) would retrain finished runs from ``--experiments``; this list, written where the
+    results are, names only the missing ones and cannot go stale the way a hand-written one does."""
+    root = Path(results_root) if results_root else default_results_root()
+    out = []
+    for cfg in paper_queue(profile, list(experiments), datasets):
+        if run_status(cfg, run_dir(cfg, root / "runs")) != "cached":
+            c = cfg.resolved()
+            out.append({f: getattr(c, f) for f in RUN_FIELDS})
+    return out
