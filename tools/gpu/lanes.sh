@@ -20,6 +20,8 @@ DEADLINE=${2:-540}
 OUT=${OUT:-gpu_out}
 PROFILE=${PROFILE:-full}
 DEVICE=${DEVICE:-cuda}
+PACK_RUNS=${PACK_RUNS:-5}             # unfinished trainings packed, most epochs first
+PACK_BYTES=${PACK_BYTES:-64000000}    # all archives together: what the lending machine sends back
 T0=$(date +%s)
 el() { echo $(( $(date +%s) - T0 )); }
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
@@ -71,7 +73,7 @@ tail -n 3 $L/lane*.log
 
 # The grid's finished runs, without weights (they stay out of git); its unfinished trainings, most
 # epochs first, each with its twins (one training loop: rinlib.runs.local.twins_of), with checkpoint,
-# best weights and curves: at most 5 trainings and 64 MB in all.
+# best weights and curves: at most PACK_RUNS trainings and PACK_BYTES in all.
 python3 - "$GRID" "$PROFILE" $L <<'PY'
 import os, sys
 from pathlib import Path
@@ -99,8 +101,8 @@ i=0; total=$(stat -c %s $OUT/finished.tgz)
 while read -r ep dirs; do
   i=$((i + 1)); tar cf $OUT/unfinished$i.tar --exclude='.sweep.lock*' $dirs
   total=$((total + $(stat -c %s $OUT/unfinished$i.tar)))
-  if [ $total -gt 64000000 ]; then rm $OUT/unfinished$i.tar; echo "left out: $dirs" >> $L/stages.txt; break; fi
-  [ $i -ge 5 ] && break
+  if [ $total -gt $PACK_BYTES ]; then rm $OUT/unfinished$i.tar; echo "left out: $dirs" >> $L/stages.txt; break; fi
+  [ $i -ge $PACK_RUNS ] && break
 done < $L/unfinished.txt
 tar czf $OUT/logs.tgz -C $OUT logs && rm -r $L
 ls -la $OUT
