@@ -126,9 +126,34 @@ def exact_sentence(scores: pd.DataFrame) -> str:
     return f"In exact F1, over the {s['vectors'].nunique()} vectors settings, the kit's " + " and its ".join(parts) + "."
 
 
+def schedule_sentence(cells: pd.DataFrame) -> str:
+    """How each system's runs ended: stopped early (patience without a dev gain) or at the epoch
+    cap, and the epochs dev selected (``cells`` is :func:`rinlib.reporting.diagnostics.table1_runs`).
+    Why: a baseline that ran longer than RIN, or was cut short by the cap, would read as a schedule
+    effect rather than a model effect."""
+    parts = []
+    for variant, system in diagnostics.SYSTEMS.items():
+        g = cells[cells["variant"] == variant]
+        if g.empty:
+            continue
+        sel = g["selected_epoch"].astype(int)
+        parts.append(f"{system} stopped early in {int(g['stopped_early'].astype(bool).sum())} of {len(g)} runs and "
+                     f"was selected at epoch {sel.min()} to {sel.max()} (median {sel.median():g})")
+    if not parts:
+        return ""
+    cap = "/".join(str(int(e)) for e in sorted(cells["max_epochs"].dropna().unique()))
+    return (f"Schedule ({cap}-epoch cap, early stop after {_patience(cells)} epochs without a dev gain, "
+            f"every setting and task): " + "; ".join(parts) + ".")
+
+
+def _patience(cells: pd.DataFrame) -> str:
+    return "/".join(str(int(p)) for p in sorted(cells["patience"].dropna().unique())) or "no"
+
+
 def paragraph(every: pd.DataFrame) -> str:
     """The paragraph, from ``rinlib.runs.collect(vectors=None)``: the gain per setting, what
-    coverage, selecting on test and the pair threshold do to it, and where the exact gap sits.
+    coverage, selecting on test and the pair threshold do to it, where the exact gap sits, and how
+    the runs ended.
     Empty when no Table 1 run of WebNLG has finished."""
     cells = diagnostics.table1_runs(every)
     if cells.empty:
@@ -137,7 +162,8 @@ def paragraph(every: pd.DataFrame) -> str:
     gains = diagnostics.vector_gains(scores)
     sentences = [gain_sentence(gains), coverage_sentence(gains),
                  selection_sentence(diagnostics.curve_rows(every)),
-                 threshold_sentence(diagnostics.operating_rows(cells)), exact_sentence(scores)]
+                 threshold_sentence(diagnostics.operating_rows(cells)), exact_sentence(scores),
+                 schedule_sentence(cells)]
     return " ".join(s for s in sentences if s)
 
 
