@@ -21,7 +21,7 @@ from rinlib.data.errors import DataError
 from rinlib.experiments import EXPERIMENTS, PROFILES, TABLE1_VARIANTS, cells, describe, runs_behind, table3_k
 from rinlib.io import atomic_write_text
 from rinlib.reporting import analysis, diagnostics, gap, paper_results
-from rinlib.reporting.figures import PRINT_DPI, PRINT_FORMATS, save_figure
+from rinlib.reporting.figures import PRINT_DPI, PRINT_FORMATS, Figure, save_figure
 from rinlib.reporting.tables import NYT_TRAIN_HINT, fmt, markdown, out_dir, save_table, signed
 from rinlib.runs import collect, machine_spans, progress, results_root, span_labels
 
@@ -289,6 +289,13 @@ def investigations(runs: list[analysis.RunPredictions]) -> list[str]:
     return lines
 
 
+def _save_full(out_root: Path, stem: str, table: pd.DataFrame, figure: Figure, caption: str) -> None:
+    """A diagnostics section's table and figure, under one stem and one caption, in the full
+    profile's ``tables/`` and ``figures/``."""
+    save_table(table, out_dir("tables", "full", out_root) / stem, caption=caption)
+    save_figure(figure, out_dir("figures", "full", out_root) / stem, PRINT_FORMATS, PRINT_DPI)
+
+
 def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
     """The report's "Word vectors and the gain" section (:mod:`rinlib.reporting.diagnostics`): its table,
     figure, recall by coverage and a generated verdict, from the finished runs."""
@@ -298,9 +305,7 @@ def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
     gains = diagnostics.vector_gains(scores)
     table = diagnostics.vectors_table(scores, gains)
     caption = diagnostics.vectors_caption(cells)
-    save_table(table, out_dir("tables", "full", out_root) / "vectors_gain", caption=caption)
-    save_figure(diagnostics.vectors_figure(scores, caption), out_dir("figures", "full", out_root) / "vectors_gain",
-                PRINT_FORMATS, PRINT_DPI)
+    _save_full(out_root, "vectors_gain", table, diagnostics.vectors_figure(scores, caption), caption)
     lines = ["", "## Word vectors and the gain", "",
              "WebNLG Table 1 cells (full profile, strict test F1, mean ± std over seeds) under three initial word "
              "vectors: `glove100-top2716` (the default: GloVe 6B 100-d, only the 2,716 shipped words; the runs of "
@@ -360,9 +365,7 @@ def selection_lines(results: pd.DataFrame, root: Path | None = None) -> list[str
     if table.empty:
         return lines + ["No run with a complete sealed test curve has finished yet."]
     caption = diagnostics.selection_caption(results, rows)
-    save_table(table, out_dir("tables", "full", out_root) / "test_selection", caption=caption)
-    save_figure(diagnostics.selection_figure(rows, caption), out_dir("figures", "full", out_root) / "test_selection",
-                PRINT_FORMATS, PRINT_DPI)
+    _save_full(out_root, "test_selection", table, diagnostics.selection_figure(rows, caption), caption)
     gains = diagnostics.selection_gains(rows)
     return lines + [markdown(table), "",
                     "The interaction gain (RIN − RIN w/o interaction) read three ways from the same runs: the kit's "
@@ -387,9 +390,7 @@ def operating_lines(results: pd.DataFrame, root: Path | None = None) -> list[str
         return lines + ["No Table 1 run has its operating points yet."]
     caption = diagnostics.operating_caption(results, rows)
     table = diagnostics.operating_table(rows)
-    save_table(table, out_dir("tables", "full", out_root) / "operating_points", caption=caption)
-    save_figure(diagnostics.operating_figure(rows, caption), out_dir("figures", "full", out_root) / "operating_points",
-                PRINT_FORMATS, PRINT_DPI)
+    _save_full(out_root, "operating_points", table, diagnostics.operating_figure(rows, caption), caption)
     gains = diagnostics.operating_gains(rows)
     return lines + [markdown(table), "", "The interaction gain (RIN − RIN w/o interaction, strict test F1 ± its "
                     "standard error over independent seeds) at each threshold:", "",
