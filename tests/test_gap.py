@@ -1,4 +1,4 @@
-"""The generated gap paragraph on hand-made runs (numbers by hand), and the README block it fills:
+"""The generated gap summary on hand-made runs (numbers by hand), and the README block it fills:
 only the block changes, a second write changes nothing, a file without markers is refused."""
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def _runs(tmp_path):
     return runs
 
 
-def test_paragraph_numbers_by_hand(tmp_path):
-    text = gap.paragraph(_runs(tmp_path))
+def test_brief_numbers_by_hand(tmp_path):
+    text = gap.brief(_runs(tmp_path))
     # glove50: RIN 87.0 (std 1.41), w/o 84.0 (std 0): gain +3.0 ± 1.0; top2716: 86.0 vs 84.0 (both std 1.41): +2.0 ± 1.4
     assert "+3.0 ± 1.0 / +3.0 ± 1.0 with `glove50` (seeds RIN+w/o: 2+2 / 2+2)" in text
     assert "+2.0 ± 1.4 / +2.0 ± 1.4 with `glove50-top2716`" in text and "paper +1.7 / +2.8" in text
@@ -58,8 +58,8 @@ def test_paragraph_numbers_by_hand(tmp_path):
             f"its RIN w/o interaction is {84 - base:.1f} to {84 - base:.1f} above the paper's.") in text
 
 
-def test_paragraph_is_empty_without_table1_runs():
-    assert gap.paragraph(pd.DataFrame()) == ""
+def test_brief_is_empty_without_table1_runs():
+    assert gap.brief(pd.DataFrame()) == ""
 
 
 def test_replace_block_changes_only_the_block_and_only_once(tmp_path):
@@ -82,3 +82,24 @@ def _current_block() -> str:
     text = gap.README.read_text(encoding="utf-8")
     begin, end = (f"<!-- {w} generated: {gap.README_BLOCK} -->" for w in ("begin", "end"))
     return text.split(begin + "\n", 1)[1].split(end, 1)[0]
+
+
+def test_error_gains_and_their_sentence_by_hand():
+    def run(task, system, seed, fn_entity, fn_relation):
+        return {"dataset": "webnlg", "task": task, "system": system, "seed": seed, "fn_entity": fn_entity,
+                "fn_relation": fn_relation, "fp_entity": 10, "fp_relation": 5}
+
+    errors = pd.DataFrame([run("exact", "RIN", 1, 320, 90), run("exact", "RIN", 2, 322, 94),
+                           run("exact", "RIN w/o interaction", 1, 321, 104), run("exact", "RIN w/o interaction", 2, 321, 102),
+                           run("partial", "RIN", 1, 100, 50)])  # partial has no w/o interaction run: left out
+    gains = diagnostics.error_gains(errors).set_index("error")
+    assert list(gains["task"].unique()) == ["exact"]
+    missed_rel = gains.loc[diagnostics.ERROR_KINDS["fn_relation"]]
+    # RIN 92 (std 2.83), w/o 103 (std 1.41): -11.0, se = sqrt(8/2 + 2/2) = 2.24
+    assert (missed_rel["RIN"], missed_rel["RIN w/o interaction"]) == (92.0, 103.0)
+    assert missed_rel["difference"] == pytest.approx(-11.0) and missed_rel["difference_se"] == pytest.approx(5 ** 0.5)
+    table = diagnostics.error_table(diagnostics.error_gains(errors)).set_index("error")
+    assert table.loc[diagnostics.ERROR_KINDS["fn_entity"], "RIN − w/o"] == "+0.0 ± 1.0"
+    text = gap.errors_sentence(diagnostics.error_gains(errors))
+    assert "missed, both entities decoded — / -11.0 ± 2.2" in text and "missed, an entity not decoded — / +0.0 ± 1.0" in text
+    assert gap.errors_sentence(diagnostics.error_gains(errors.iloc[:0])) == ""

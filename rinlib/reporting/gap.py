@@ -1,9 +1,9 @@
-"""The gap between the kit's interaction gain and the paper's, in one generated paragraph.
+"""The gap between the kit's interaction gain and the paper's, in a few generated sentences.
 
 REPORT.md's diagnostics sections (word vectors, selecting on test, the pair threshold) each
 answer one question at length. A reader of the README needs their answer in a few sentences, with
 the current numbers. Writing those by hand let them drift from the report as seeds landed, so the
-paragraph is generated here from the same frames, and ``python -m rinlib report --profile full``
+summary is generated here from the same frames, and ``python -m rinlib report --profile full``
 puts it both at the top of the report's diagnostics and between the README's markers
 (:func:`replace_block`).
 """
@@ -126,6 +126,22 @@ def exact_sentence(scores: pd.DataFrame) -> str:
     return f"In exact F1, over the {s['vectors'].nunique()} vectors settings, the kit's " + " and its ".join(parts) + "."
 
 
+def errors_sentence(gains: pd.DataFrame) -> str:
+    """Where the WebNLG gain comes from: RIN − RIN w/o interaction in each kind of strict error per
+    run, partial / exact (``gains`` is :func:`rinlib.reporting.diagnostics.error_gains`, default
+    vectors)."""
+    g = gains[gains["dataset"] == "webnlg"] if not gains.empty else gains
+    if g.empty:
+        return ""
+    parts = []
+    for words in diagnostics.ERROR_KINDS.values():
+        k = g[g["error"] == words].set_index("task")
+        parts.append(f"{words} {_per_task({t: signed(k.loc[t, 'difference'], k.loc[t, 'difference_se']) for t in k.index})}")
+    return ("Where the gain comes from (default vectors, RIN − RIN w/o interaction in strict errors per run, "
+            "partial / exact; a triple missed or wrong with an entity span not decoded, or with both entities "
+            f"decoded): {'; '.join(parts)}.")
+
+
 def schedule_sentence(cells: pd.DataFrame) -> str:
     """How each system's runs ended: stopped early (patience without a dev gain) or at the epoch
     cap, and the epochs dev selected (``cells`` is :func:`rinlib.reporting.diagnostics.table1_runs`).
@@ -150,10 +166,11 @@ def _patience(cells: pd.DataFrame) -> str:
     return "/".join(str(int(p)) for p in sorted(cells["patience"].dropna().unique())) or "no"
 
 
-def paragraph(every: pd.DataFrame) -> str:
-    """The paragraph, from ``rinlib.runs.collect(vectors=None)``: the gain per setting, what
+def brief(every: pd.DataFrame, errors: pd.DataFrame | None = None) -> str:
+    """The sentences, one Markdown bullet each, from ``rinlib.runs.collect(vectors=None)``: the gain per setting, what
     coverage, selecting on test and the pair threshold do to it, where the exact gap sits, and how
-    the runs ended.
+    the runs ended; with ``errors`` (:func:`rinlib.reporting.analysis.error_scores` of the
+    default runs, which needs their test predictions), which errors the interaction layers remove.
     Empty when no Table 1 run of WebNLG has finished."""
     cells = diagnostics.table1_runs(every)
     if cells.empty:
@@ -163,12 +180,13 @@ def paragraph(every: pd.DataFrame) -> str:
     sentences = [gain_sentence(gains), coverage_sentence(gains),
                  selection_sentence(diagnostics.curve_rows(every)),
                  threshold_sentence(diagnostics.operating_rows(cells)), exact_sentence(scores),
+                 errors_sentence(diagnostics.error_gains(errors)) if errors is not None else "",
                  schedule_sentence(cells)]
-    return " ".join(s for s in sentences if s)
+    return "\n".join(f"- {x}" for x in sentences if x)
 
 
 README = Path(__file__).resolve().parents[2] / "README.md"  # the kit's own README
-README_BLOCK = "interaction gain"  # the README's block this paragraph fills
+README_BLOCK = "interaction gain"  # the README's block the brief fills
 
 
 class MarkerError(ValueError):

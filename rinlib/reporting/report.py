@@ -258,10 +258,11 @@ def _vector_lines(rec: pd.DataFrame, keys: list[str]) -> list[str]:
     return lines
 
 
-def investigations(runs: list[analysis.RunPredictions]) -> list[str]:
+def investigations(runs: list[analysis.RunPredictions], errors: pd.DataFrame) -> list[str]:
     """Markdown lines of the checks behind the gaps, computed from runs' test predictions (the
-    report passes the full Table 1 runs): recall by what the anchor words' embeddings started from
-    (the GloVe deviation), and where the authors' word-pair protocol parts from ``strict``."""
+    report passes the full Table 1 runs and their :func:`rinlib.reporting.analysis.error_scores`):
+    recall by what the anchor words' embeddings started from (the GloVe deviation), where the
+    authors' word-pair protocol parts from ``strict``, and which errors the interaction removes."""
     if not runs:
         return []
     keys = ["dataset", "task", "system"]
@@ -286,7 +287,15 @@ def investigations(runs: list[analysis.RunPredictions]) -> list[str]:
     tab = gaps.groupby(keys, sort=False).agg({"strict F1": "mean", "paper F1": "mean", "seed": "nunique",
                                               **{c: "sum" for c in counts}}).reset_index()
     lines.append(markdown(tab.rename(columns={"seed": "n_seeds"}).round(1)))
-    return lines
+    table = diagnostics.error_table(diagnostics.error_gains(errors))
+    return lines + ["", "### Entity or relation errors", "",
+                    "Strict errors per run (mean over seeds) of each system and their difference ± its standard "
+                    "error. A missed gold triple is an entity error when one of its entities was not decoded from "
+                    "the predicted tags (same span for exact, same last word for partial), else a relation error "
+                    "(both decoded, relation or direction missed); a wrong predicted triple is an entity error when "
+                    "one of its entities is not a gold entity. If the interaction layers helped entity recognition, "
+                    "RIN would have fewer entity errors.", "",
+                    markdown(table) if not table.empty else "No cell has both systems yet."]
 
 
 def _save_full(out_root: Path, stem: str, table: pd.DataFrame, figure: Figure, caption: str) -> None:
@@ -446,9 +455,10 @@ def _against(paper_value: str) -> str:
         f"the paper's {paper_value}"
 
 
-def build(profile: str, root: Path | None = None) -> str:
+def build(profile: str, root: Path | None = None) -> tuple[str, str]:
     """The report's Markdown: the ``full`` runs, the asked profile and the ``quick`` runs
-    (the latter left out of a smoke report, whose numbers mean nothing anyway)."""
+    (the latter left out of a smoke report, whose numbers mean nothing anyway); and its generated
+    gap summary (:mod:`rinlib.reporting.gap`; empty without full runs), for the README."""
     every = collect(root, vectors=None)  # read once: the paper grid's runs and the word-vector runs
     results = every[every["vectors"] == DEFAULT_VECTORS].reset_index(drop=True) if not every.empty else every
     # the paper's schedule first, then the asked profile, then the committed quick runs (REDUCED)
@@ -494,12 +504,15 @@ def build(profile: str, root: Path | None = None) -> str:
     lines.append(markdown(f3.round(1)) if not f3.empty else "No Figure 3 runs yet.")
     if "full" in profiles:
         lines += ["", "Is any K distinguishable from Table 3's K? (generated)", ""] + diagnostics.figure3_verdict(results)
+    brief = ""
     if "full" in profiles:
-        lines += investigations(analysis.load_runs(table1_runs(results)))
-        brief = gap.paragraph(every)
+        runs = analysis.load_runs(table1_runs(results))
+        errors = analysis.error_scores(runs) if runs else pd.DataFrame()
+        lines += investigations(runs, errors)
+        brief = gap.brief(every, errors)
         if brief:
-            lines += ["", "## The gap in brief (generated)", "", brief + " The three sections below give each "
-                      "number its table, figure and verdict."]
+            lines += ["", "## The gap in brief (generated)", "", "The sections below give each number its table, "
+                      "figure and verdict.", "", brief]
         lines += vectors_lines(every, root) + selection_lines(every, root) + operating_lines(every, root)
     lines += ["", "## Known deviations from the paper's setting", ""]
     lines += [f"- {d.format(glove=glove_coverage(results, profiles))}" for d in DEVIATIONS]
@@ -508,15 +521,16 @@ def build(profile: str, root: Path | None = None) -> str:
                      "show the pipeline and trends, not the paper's converged values.")
     if "smoke" in profiles:
         lines.append("- **smoke profile**: 40 training sentences, 2 epochs; its numbers mean nothing.")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", brief
 
 
 def write_report(profile: str, root: Path | None = None, readme: Path | None = None) -> Path:
     """Write ``<results>/REPORT.md`` (atomically) and return its path. With ``readme`` (a full
-    report only), also refresh that file's generated "interaction gain" paragraph
+    report only), also refresh that file's generated "interaction gain" block
     (:mod:`rinlib.reporting.gap`), so the README's numbers are the report's."""
     path = Path(root or results_root()) / "REPORT.md"
-    atomic_write_text(path, build(profile, root))
-    if readme is not None and profile == "full":
-        gap.replace_block(readme, gap.README_BLOCK, gap.paragraph(collect(root, vectors=None)))
+    text, brief = build(profile, root)
+    atomic_write_text(path, text)
+    if readme is not None and profile == "full" and brief:
+        gap.replace_block(readme, gap.README_BLOCK, brief)
     return path
