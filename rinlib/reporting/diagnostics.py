@@ -100,6 +100,14 @@ SEEDS_TO_SETTLE = 5
 """Seeds per cell before a difference within two standard errors is called "no difference"."""
 
 
+def two_se(d: float, se: float) -> str:
+    """The verdict on a difference of independent means: beyond or within two standard errors
+    (the kit's one rule for "distinguishable from seed noise")."""
+    if np.isnan(se):
+        return "too few seeds to tell"
+    return "beyond two standard errors" if abs(d) > 2 * se else "within two standard errors"
+
+
 def _compared(x: pd.Series, y: pd.Series, a: str, b: str, col: str, unit: str) -> str:
     """``x[col]`` minus ``y[col]`` (rows with ``<col>_std`` and ``n seeds``; settings ``a``, ``b``)
     against two standard errors of independent seeds: the clause after a verdict's colon (no
@@ -112,9 +120,9 @@ def _compared(x: pd.Series, y: pd.Series, a: str, b: str, col: str, unit: str) -
         return f"{signed(d)} {unit} ({a} {nx} seed(s), {b} {ny}): too few seeds to tell from seed noise"
     se = difference_se(x[f"{col}_std"], nx, y[f"{col}_std"], ny)
     n = min(nx, ny)
-    word = "beyond two standard errors" if abs(d) > 2 * se else (
-        "within two standard errors: not distinguishable"
-        + ("" if n >= SEEDS_TO_SETTLE else f" at {n} seeds; {SEEDS_TO_SETTLE} seeds settle it"))
+    word = two_se(d, se)
+    if word.startswith("within"):
+        word += ": not distinguishable" + ("" if n >= SEEDS_TO_SETTLE else f" at {n} seeds; {SEEDS_TO_SETTLE} seeds settle it")
     return f"{signed(d, se)} {unit} ({word})"
 
 

@@ -25,13 +25,6 @@ from rinlib.reporting.tables import signed
 COMPLETE, CUT = "glove50", "glove50-top2716"  # the coverage contrast: same 50-d vectors, all words vs 2,716
 
 
-def _two_se(d: float, se: float) -> str:
-    """The verdict word for a difference of independent means against two standard errors."""
-    if np.isnan(se):
-        return "too few seeds to tell"
-    return "beyond two standard errors" if abs(d) > 2 * se else "within two standard errors"
-
-
 def _per_task(values: dict[str, str]) -> str:
     """``a / b`` over :data:`TASKS` (partial, then exact), ``—`` where a task has no value."""
     return " / ".join(values.get(t, "—") for t in TASKS)
@@ -64,7 +57,7 @@ def coverage_sentence(gains: pd.DataFrame) -> str:
             continue
         d = g.loc[COMPLETE, "gain"] - g.loc[CUT, "gain"]
         se = float(np.hypot(g.loc[COMPLETE, "gain_se"], g.loc[CUT, "gain_se"]))
-        parts[task] = f"{signed(d, se)} ({_two_se(d, se)})"
+        parts[task] = f"{signed(d, se)} ({diagnostics.two_se(d, se)})"
     if not parts:
         return ""
     return (f"Complete coverage (`{COMPLETE}` against `{CUT}`, the same vectors cut to the 2,716 shipped words) "
