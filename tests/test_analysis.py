@@ -208,14 +208,16 @@ def test_plot_and_provenance(runs, tmp_path):
 def test_report_investigations_from_runs(runs, tmp_path):
     import pandas as pd
 
-    from rinlib.reporting import report
+    from rinlib.reporting import diagnostics, report
 
-    text = "\n".join(report.investigations(runs))
-    assert "### Word vectors" in text and "### Protocols" in text
+    errors = analysis.error_scores(runs)
+    text = "\n".join(report.investigations(runs, errors))
+    assert "### Word vectors" in text and "### Protocols" in text and "### Entity or relation errors" in text
     assert text.count("| webnlg | exact | RIN |") == 1 + 1  # a row of vector groups, a protocol row
-    assert report.investigations([]) == []
+    assert all(text.count(f"| webnlg | exact | {kind} |") == 1 for kind in diagnostics.ERROR_KINDS.values())
+    assert report.investigations([], errors.iloc[:0]) == []
     from dataclasses import replace  # a run whose model file is gone: the vector check says so, the rest renders
-    text = "\n".join(report.investigations([replace(runs[0], run_dir=tmp_path)]))
+    text = "\n".join(report.investigations([replace(runs[0], run_dir=tmp_path)], errors))
     assert "Not computed:" in text and "model file not found" in text and "### Protocols" in text
     frame = pd.DataFrame({"profile": ["full", "full", "full", "quick"], "dataset": ["webnlg"] * 4,
                           "task": ["exact"] * 4, "variant": ["rin", "rin", "no_interaction", "rin"],
