@@ -22,7 +22,7 @@ from rinlib.io import atomic_write_text
 from rinlib.reporting import diagnostics
 from rinlib.reporting.tables import signed
 
-COMPLETE, CUT = "glove50", "glove50-top2716"  # the coverage contrast: same 50-d vectors, all words vs 2,716
+COMPLETE, CUT = VECTORS[1:]  # the coverage contrast (rinlib.config.VECTORS): same 50-d vectors, all words vs 2,716
 
 
 def _per_task(values: dict[str, str]) -> str:
