@@ -208,13 +208,14 @@ def test_plot_and_provenance(runs, tmp_path):
 def test_report_investigations_from_runs(runs, tmp_path):
     import pandas as pd
 
-    from rinlib.reporting import diagnostics, report
+    from rinlib.reporting import report
+    from rinlib.reporting.diagnostics import error_kinds
 
     errors = analysis.error_scores(runs)
     text = "\n".join(report.investigations(runs, errors))
     assert "### Word vectors" in text and "### Protocols" in text and "### Entity or relation errors" in text
     assert text.count("| webnlg | exact | RIN |") == 1 + 1  # a row of vector groups, a protocol row
-    assert all(text.count(f"| webnlg | exact | {kind} |") == 1 for kind in diagnostics.ERROR_KINDS.values())
+    assert all(text.count(f"| webnlg | exact | {kind} |") == 1 for kind in error_kinds.ERROR_KINDS.values())
     assert report.investigations([], errors.iloc[:0]) == []
     from dataclasses import replace  # a run whose model file is gone: the vector check says so, the rest renders
     text = "\n".join(report.investigations([replace(runs[0], run_dir=tmp_path)], errors))

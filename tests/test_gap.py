@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rinlib.reporting import gap
 from rinlib import paper
 from rinlib.metrics import THRESHOLDS
-from rinlib.reporting import diagnostics
+from rinlib.reporting import diagnostics, gap
+from rinlib.reporting.diagnostics import error_kinds, selection, word_vectors
 from test_diagnostics import _operating, _row
 
 
@@ -28,7 +28,7 @@ def _runs(tmp_path):
                 # best test epoch (paper protocol) 1.0 above the dev-selected 3rd epoch for RIN, 0.5 for w/o
                 paper = [f - 0.02, f + (0.01 if variant == "rin" else 0.005), f]
                 pd.DataFrame({"epoch": [1, 2, 3], "test_P": 0.5, "test_R": 0.5, "test_F1": paper,
-                              "test_F1_paper": paper}).to_csv(d / diagnostics.CURVE, index=False)
+                              "test_F1_paper": paper}).to_csv(d / selection.CURVE, index=False)
                 rows.append(_row(vec, task, variant, seed, f, run_dir=d, paper_f1=f, epochs_run=3, selected=3)
                             | {"max_epochs": 3, "patience": 30, "stopped_early": False})
     runs = pd.DataFrame(rows)
@@ -78,8 +78,8 @@ def test_the_readmes_gain_numbers_are_those_of_the_committed_runs():
     `python -m rinlib report --profile full` afterwards fails here, not silently in the README."""
     from rinlib.runs import collect
 
-    scores = diagnostics.vector_scores(diagnostics.table1_runs(collect(vectors=None)))
-    assert gap.gain_sentence(diagnostics.vector_gains(scores)) in _current_block()
+    scores = word_vectors.vector_scores(diagnostics.table1_runs(collect(vectors=None)))
+    assert gap.gain_sentence(word_vectors.vector_gains(scores)) in _current_block()
 
 
 def _current_block() -> str:
@@ -96,14 +96,14 @@ def test_error_gains_and_their_sentence_by_hand():
     errors = pd.DataFrame([run("exact", "RIN", 1, 320, 90), run("exact", "RIN", 2, 322, 94),
                            run("exact", "RIN w/o interaction", 1, 321, 104), run("exact", "RIN w/o interaction", 2, 321, 102),
                            run("partial", "RIN", 1, 100, 50)])  # partial has no w/o interaction run: left out
-    gains = diagnostics.error_gains(errors).set_index("error")
+    gains = error_kinds.error_gains(errors).set_index("error")
     assert list(gains["task"].unique()) == ["exact"]
-    missed_rel = gains.loc[diagnostics.ERROR_KINDS["fn_relation"]]
+    missed_rel = gains.loc[error_kinds.ERROR_KINDS["fn_relation"]]
     # RIN 92 (std 2.83), w/o 103 (std 1.41): -11.0, se = sqrt(8/2 + 2/2) = 2.24
     assert (missed_rel["RIN"], missed_rel["RIN w/o interaction"]) == (92.0, 103.0)
     assert missed_rel["difference"] == pytest.approx(-11.0) and missed_rel["difference_se"] == pytest.approx(5 ** 0.5)
-    table = diagnostics.error_table(diagnostics.error_gains(errors)).set_index("error")
-    assert table.loc[diagnostics.ERROR_KINDS["fn_entity"], "RIN − w/o"] == "+0.0 ± 1.0"
-    text = gap.errors_sentence(diagnostics.error_gains(errors))
+    table = error_kinds.error_table(error_kinds.error_gains(errors)).set_index("error")
+    assert table.loc[error_kinds.ERROR_KINDS["fn_entity"], "RIN − w/o"] == "+0.0 ± 1.0"
+    text = gap.errors_sentence(error_kinds.error_gains(errors))
     assert "missed, both entities decoded — / -11.0 ± 2.2" in text and "missed, an entity not decoded — / +0.0 ± 1.0" in text
-    assert gap.errors_sentence(diagnostics.error_gains(errors.iloc[:0])) == ""
+    assert gap.errors_sentence(error_kinds.error_gains(errors.iloc[:0])) == ""

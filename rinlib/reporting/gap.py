@@ -19,10 +19,11 @@ import pandas as pd
 from rinlib import paper
 from rinlib.config import TASKS, VECTORS
 from rinlib.io import atomic_write_text
-from rinlib.reporting import diagnostics
+from rinlib.reporting import diagnostics, stats
+from rinlib.reporting.diagnostics import error_kinds, pair_threshold, selection, word_vectors
 from rinlib.reporting.tables import signed
 
-COMPLETE, CUT = VECTORS[1:]  # the coverage contrast (rinlib.config.VECTORS): same 50-d vectors, all words vs 2,716
+COMPLETE, CUT = word_vectors.COMPLETE, word_vectors.CUT
 
 
 def _per_task(values: dict[str, str]) -> str:
@@ -32,7 +33,7 @@ def _per_task(values: dict[str, str]) -> str:
 
 def gain_sentence(gains: pd.DataFrame) -> str:
     """The gain per vectors setting, partial / exact, beside the paper's (``gains`` is
-    :func:`rinlib.reporting.diagnostics.vector_gains`)."""
+    :func:`rinlib.reporting.word_vectors.vector_gains`)."""
     parts = []
     for vec in VECTORS:
         g = gains[(gains["vectors"] == vec) & gains["gain"].notna()].set_index("task")
@@ -57,7 +58,7 @@ def coverage_sentence(gains: pd.DataFrame) -> str:
             continue
         d = g.loc[COMPLETE, "gain"] - g.loc[CUT, "gain"]
         se = float(np.hypot(g.loc[COMPLETE, "gain_se"], g.loc[CUT, "gain_se"]))
-        parts[task] = f"{signed(d, se)} ({diagnostics.two_se(d, se)})"
+        parts[task] = f"{signed(d, se)} ({stats.two_se(d, se)})"
     if not parts:
         return ""
     return (f"Complete coverage (`{COMPLETE}` against `{CUT}`, the same vectors cut to the 2,716 shipped words) "
@@ -66,7 +67,7 @@ def coverage_sentence(gains: pd.DataFrame) -> str:
 
 def selection_sentence(rows: pd.DataFrame) -> str:
     """How much picking the best test epoch adds, per system, over every cell with complete
-    sealed curves (``rows`` is :func:`rinlib.reporting.diagnostics.curve_rows`)."""
+    sealed curves (``rows`` is :func:`rinlib.reporting.selection.curve_rows`)."""
     done = rows[rows["complete"]] if not rows.empty else rows
     if done.empty:
         return ""
@@ -84,17 +85,17 @@ def selection_sentence(rows: pd.DataFrame) -> str:
 
 def threshold_sentence(rows: pd.DataFrame) -> str:
     """How far the gain moves between pair thresholds 0.2 and 0.8 from its value at 0.5, and where
-    it lands at the dev-tuned threshold (``rows`` is :func:`rinlib.reporting.diagnostics.operating_rows`)."""
+    it lands at the dev-tuned threshold (``rows`` is :func:`rinlib.reporting.pair_threshold.operating_rows`)."""
     moves, tuned, cells = [], [], 0
-    for _, _, g in diagnostics.cell_pairs(rows):
-        mid = diagnostics.mid_thresholds(g)
-        at_half = diagnostics.threshold_gain(g, 0.5)[0]
-        moves += [abs(diagnostics.threshold_gain(g, t)[0] - at_half) for t in mid]
-        tuned.append(abs(diagnostics.threshold_gain(g, diagnostics.DEV_TUNED)[0] - at_half))
+    for _, _, g in pair_threshold.cell_pairs(rows):
+        mid = pair_threshold.mid_thresholds(g)
+        at_half = pair_threshold.threshold_gain(g, 0.5)[0]
+        moves += [abs(pair_threshold.threshold_gain(g, t)[0] - at_half) for t in mid]
+        tuned.append(abs(pair_threshold.threshold_gain(g, pair_threshold.DEV_TUNED)[0] - at_half))
         cells += 1
     if not cells:
         return ""
-    lo, hi = diagnostics.MID_THRESHOLDS
+    lo, hi = pair_threshold.MID_THRESHOLDS
     return (f"Between pair thresholds {lo:g} and {hi:g} the gain moves at most "
             f"{max(moves):.1f} F1 from its value at 0.5, and at each run's dev-tuned threshold at most "
             f"{max(tuned):.1f} ({cells} cells with operating points).")
@@ -102,7 +103,7 @@ def threshold_sentence(rows: pd.DataFrame) -> str:
 
 def exact_sentence(scores: pd.DataFrame) -> str:
     """Where the exact gap sits: each system's strict test F1 against the paper's, over the vectors
-    settings with seeds (``scores`` is :func:`rinlib.reporting.diagnostics.vector_scores`)."""
+    settings with seeds (``scores`` is :func:`rinlib.reporting.word_vectors.vector_scores`)."""
     s = scores[(scores["task"] == "exact") & (scores["n seeds"] > 0)]
     parts = []
     for model, system in diagnostics.SYSTEMS.items():
@@ -121,13 +122,13 @@ def exact_sentence(scores: pd.DataFrame) -> str:
 
 def errors_sentence(gains: pd.DataFrame) -> str:
     """Where the WebNLG gain comes from: RIN − RIN w/o interaction in each kind of strict error per
-    run, partial / exact (``gains`` is :func:`rinlib.reporting.diagnostics.error_gains`, default
+    run, partial / exact (``gains`` is :func:`rinlib.reporting.error_kinds.error_gains`, default
     vectors)."""
     g = gains[gains["dataset"] == "webnlg"] if not gains.empty else gains
     if g.empty:
         return ""
     parts = []
-    for words in diagnostics.ERROR_KINDS.values():
+    for words in error_kinds.ERROR_KINDS.values():
         k = g[g["error"] == words].set_index("task")
         parts.append(f"{words} {_per_task({t: signed(k.loc[t, 'difference'], k.loc[t, 'difference_se']) for t in k.index})}")
     return ("Where the gain comes from (default vectors, RIN − RIN w/o interaction in strict errors per run, "
@@ -168,12 +169,12 @@ def brief(every: pd.DataFrame, errors: pd.DataFrame | None = None) -> str:
     cells = diagnostics.table1_runs(every)
     if cells.empty:
         return ""
-    scores = diagnostics.vector_scores(cells)
-    gains = diagnostics.vector_gains(scores)
+    scores = word_vectors.vector_scores(cells)
+    gains = word_vectors.vector_gains(scores)
     sentences = [gain_sentence(gains), coverage_sentence(gains),
-                 selection_sentence(diagnostics.curve_rows(every)),
-                 threshold_sentence(diagnostics.operating_rows(cells)), exact_sentence(scores),
-                 errors_sentence(diagnostics.error_gains(errors)) if errors is not None else "",
+                 selection_sentence(selection.curve_rows(every)),
+                 threshold_sentence(pair_threshold.operating_rows(cells)), exact_sentence(scores),
+                 errors_sentence(error_kinds.error_gains(errors)) if errors is not None else "",
                  schedule_sentence(cells)]
     return "\n".join(f"- {x}" for x in sentences if x)
 

@@ -20,7 +20,8 @@ from rinlib.data.embeddings import VECTOR_STATUS
 from rinlib.data.errors import DataError
 from rinlib.experiments import EXPERIMENTS, PROFILES, TABLE1_VARIANTS, cells, describe, runs_behind, table3_k
 from rinlib.io import atomic_write_text
-from rinlib.reporting import analysis, diagnostics, gap, paper_results
+from rinlib.reporting import analysis, diagnostics, gap, paper_results, stats
+from rinlib.reporting.diagnostics import error_kinds, figure3, pair_threshold, selection, word_vectors
 from rinlib.reporting.figures import PRINT_DPI, PRINT_FORMATS, Figure, save_figure
 from rinlib.reporting.tables import NYT_TRAIN_HINT, fmt, markdown, out_dir, save_table, signed
 from rinlib.runs import collect, machine_spans, progress, results_root, span_labels
@@ -147,7 +148,7 @@ def _gain(rin: pd.Series, base: pd.Series, proto: str) -> str:
     """``rin - base`` mean F1 of one protocol, with its standard error (independent seeds) where
     both cells have a measured std (2+ seeds), e.g. ``+0.7 ± 0.4``."""
     return signed(rin[f"{proto}_F1_mean"] - base[f"{proto}_F1_mean"],
-                  diagnostics.difference_se(rin[f"{proto}_F1_std"], rin["n_seeds"], base[f"{proto}_F1_std"], base["n_seeds"]))
+                  stats.difference_se(rin[f"{proto}_F1_std"], rin["n_seeds"], base[f"{proto}_F1_std"], base["n_seeds"]))
 
 
 def _pair(summary: pd.DataFrame, profile: str, dataset: str, task: str) -> tuple[pd.Series | None, ...]:
@@ -244,9 +245,9 @@ def table1_runs(results: pd.DataFrame, profile: str = "full") -> list[str]:
 
 def _vector_lines(rec: pd.DataFrame, keys: list[str]) -> list[str]:
     """The word-vector table (mean ± std over seeds) and one generated sentence per system."""
-    summ = diagnostics.recall_scores(rec, keys)
+    summ = word_vectors.recall_scores(rec, keys)
     groups = (VECTOR_STATUS[3], VECTOR_STATUS[1], VECTOR_STATUS[2], VECTOR_STATUS[0])
-    lines = [markdown(diagnostics.recall_table(summ, keys, groups)), ""]
+    lines = [markdown(word_vectors.recall_table(summ, keys, groups)), ""]
     for (ds, task, system), g in summ.groupby(keys, sort=False):
         by = dict(zip(g["anchor words"], g["R"]))
         affected, vec = by.get(VECTOR_STATUS[1]), by.get(VECTOR_STATUS[3])
@@ -287,7 +288,7 @@ def investigations(runs: list[analysis.RunPredictions], errors: pd.DataFrame) ->
     tab = gaps.groupby(keys, sort=False).agg({"strict F1": "mean", "paper F1": "mean", "seed": "nunique",
                                               **{c: "sum" for c in counts}}).reset_index()
     lines.append(markdown(tab.rename(columns={"seed": "n_seeds"}).round(1)))
-    table = diagnostics.error_table(diagnostics.error_gains(errors))
+    table = error_kinds.error_table(error_kinds.error_gains(errors))
     return lines + ["", "### Entity or relation errors", "",
                     "Strict errors per run (mean over seeds) of each system and their difference ± its standard "
                     "error. A missed gold triple is an entity error when one of its entities was not decoded from "
@@ -306,15 +307,15 @@ def _save_full(out_root: Path, stem: str, table: pd.DataFrame, figure: Figure, c
 
 
 def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
-    """The report's "Word vectors and the gain" section (:mod:`rinlib.reporting.diagnostics`): its table,
+    """The report's "Word vectors and the gain" section (:mod:`rinlib.reporting.diagnostics.word_vectors`): its table,
     figure, recall by coverage and a generated verdict, from the finished runs."""
     out_root = Path(root or results_root())
     cells = diagnostics.table1_runs(results)
-    scores = diagnostics.vector_scores(cells)
-    gains = diagnostics.vector_gains(scores)
-    table = diagnostics.vectors_table(scores, gains)
-    caption = diagnostics.vectors_caption(cells)
-    _save_full(out_root, "vectors_gain", table, diagnostics.vectors_figure(scores, caption), caption)
+    scores = word_vectors.vector_scores(cells)
+    gains = word_vectors.vector_gains(scores)
+    table = word_vectors.vectors_table(scores, gains)
+    caption = word_vectors.vectors_caption(cells)
+    _save_full(out_root, "vectors_gain", table, word_vectors.vectors_figure(scores, caption), caption)
     lines = ["", "## Word vectors and the gain", "",
              "WebNLG Table 1 cells (full profile, strict test F1, mean ± std over seeds) under three initial word "
              "vectors: `glove100-top2716` (the default: GloVe 6B 100-d, only the 2,716 shipped words; the runs of "
@@ -322,8 +323,8 @@ def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
              "`glove50-top2716` (the same 50-d vectors cut to the 2,716 words). The two 50-d settings differ only "
              "in coverage. Gain = RIN − RIN w/o interaction ± its standard error. Figure: "
              "`figures/full/vectors_gain.png`.", "", markdown(table), "",
-             "**Verdict (generated).**", ""] + diagnostics.verdict(scores, gains)
-    waiting = diagnostics.pending(results, out_root / "runs")
+             "**Verdict (generated).**", ""] + word_vectors.verdict(scores, gains)
+    waiting = word_vectors.pending(results, out_root / "runs")
     if waiting:
         lines += ["", f"Still training ({len(waiting)}; `python -m rinlib sweep tools/grids/word_vectors.yaml "
                   "--profile full` resumes them): " + "; ".join(waiting) + "."]
@@ -336,11 +337,11 @@ def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
         rec = analysis.recall_by_coverage(analysis.load_runs(sorted(cells["run_dir"])) if not cells.empty else [])
     except (CheckpointError, DataError) as e:
         return lines + [f"Not computed: {e}"]
-    coverage = diagnostics.recall_scores(rec, diagnostics.COVERAGE_KEYS[:3])
+    coverage = word_vectors.recall_scores(rec, word_vectors.COVERAGE_KEYS[:3])
     if coverage.empty:
         return lines + ["No runs yet."]
-    table = diagnostics.recall_table(coverage, diagnostics.COVERAGE_KEYS[:3], diagnostics.COVERAGE_COLUMNS)
-    return lines + [markdown(table), ""] + diagnostics.coverage_verdict(coverage)
+    table = word_vectors.recall_table(coverage, word_vectors.COVERAGE_KEYS[:3], word_vectors.COVERAGE_COLUMNS)
+    return lines + [markdown(table), ""] + word_vectors.coverage_verdict(coverage)
 
 
 def peers_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
@@ -362,8 +363,8 @@ def peers_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
 def selection_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
     """The report's "Selecting on test" section, from the runs' sealed test curves."""
     out_root = Path(root or results_root())
-    rows = diagnostics.curve_rows(results)
-    table = diagnostics.selection_table(rows)
+    rows = selection.curve_rows(results)
+    table = selection.selection_table(rows)
     lines = ["", "## Selecting on test", "",
              "The authors' `train.py` scores test after every epoch and reports the best epoch. Every full-schedule "
              "run since `glove50` / `glove50-top2716` writes a sealed `test_curve.csv` (test scores per epoch) that "
@@ -373,20 +374,20 @@ def selection_lines(results: pd.DataFrame, root: Path | None = None) -> list[str
              "before curves existed) are left out. Figure: `figures/full/test_selection.png`.", ""]
     if table.empty:
         return lines + ["No run with a complete sealed test curve has finished yet."]
-    caption = diagnostics.selection_caption(results, rows)
-    _save_full(out_root, "test_selection", table, diagnostics.selection_figure(rows, caption), caption)
-    gains = diagnostics.selection_gains(rows)
+    caption = selection.selection_caption(results, rows)
+    _save_full(out_root, "test_selection", table, selection.selection_figure(rows, caption), caption)
+    gains = selection.selection_gains(rows)
     return lines + [markdown(table), "",
                     "The interaction gain (RIN − RIN w/o interaction) read three ways from the same runs: the kit's "
                     "dev selection, the authors' procedure, and no selection at all (each run's mean test F1 over its "
-                    f"last {diagnostics.LAST_EPOCHS} epochs, the converged end of its curve). ± is the standard error "
+                    f"last {selection.LAST_EPOCHS} epochs, the converged end of its curve). ± is the standard error "
                     "over independent seeds.", "", markdown(gains) if not gains.empty else "No cell has both systems yet."]
 
 
 def operating_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
     """The report's "The pair threshold" section, from the Table 1 runs' ``operating_points.csv``."""
     out_root = Path(root or results_root())
-    rows = diagnostics.operating_rows(diagnostics.table1_runs(results))
+    rows = pair_threshold.operating_rows(diagnostics.table1_runs(results))
     lines = ["", "## The pair threshold (operating points)", "",
              "The paper, and the kit, keep a pair when its score reaches 0.5. Each finished run writes its "
              "selected model's strict dev and test scores at thresholds 0.1 to 0.9 (`operating_points.csv`; "
@@ -397,14 +398,14 @@ def operating_lines(results: pd.DataFrame, root: Path | None = None) -> list[str
              "(stars: the paper's P and R).", ""]
     if rows.empty:
         return lines + ["No Table 1 run has its operating points yet."]
-    caption = diagnostics.operating_caption(results, rows)
-    table = diagnostics.operating_table(rows)
-    _save_full(out_root, "operating_points", table, diagnostics.operating_figure(rows, caption), caption)
-    gains = diagnostics.operating_gains(rows)
+    caption = pair_threshold.operating_caption(results, rows)
+    table = pair_threshold.operating_table(rows)
+    _save_full(out_root, "operating_points", table, pair_threshold.operating_figure(rows, caption), caption)
+    gains = pair_threshold.operating_gains(rows)
     return lines + [markdown(table), "", "The interaction gain (RIN − RIN w/o interaction, strict test F1 ± its "
                     "standard error over independent seeds) at each threshold:", "",
                     markdown(gains) if not gains.empty else "No cell has both systems yet.", "",
-                    "**Verdict (generated).**", ""] + (diagnostics.operating_verdict(rows) or ["No cell has both systems yet."])
+                    "**Verdict (generated).**", ""] + (pair_threshold.operating_verdict(rows) or ["No cell has both systems yet."])
 
 
 def grid_lines(runs: pd.DataFrame) -> list[str]:
@@ -503,7 +504,7 @@ def build(profile: str, root: Path | None = None) -> tuple[str, str]:
     f3 = paper_results.figure3_data(results, profiles)
     lines.append(markdown(f3.round(1)) if not f3.empty else "No Figure 3 runs yet.")
     if "full" in profiles:
-        lines += ["", "Is any K distinguishable from Table 3's K? (generated)", ""] + diagnostics.figure3_verdict(results)
+        lines += ["", "Is any K distinguishable from Table 3's K? (generated)", ""] + figure3.figure3_verdict(results)
     brief = ""
     if "full" in profiles:
         runs = analysis.load_runs(table1_runs(results))

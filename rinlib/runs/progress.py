@@ -24,17 +24,21 @@ STATES = ("finished", "resumable", "training now", "not started")
 _STATE = {"cached": "finished", "resumed": "resumable", "busy": "training now", "training": "not started"}
 
 
-def _epochs_done(out: Path, state: str) -> int:
-    """Epochs a run directory holds: the finished run's count, else the history rows written so far
-    (an epoch's history row and its checkpoint are written together)."""
-    if state == "finished":
-        return int(json.loads((out / "metrics.json").read_text())["epochs_run"])
-    if state == "not started":
-        return 0
+def epochs_recorded(out: Path) -> int:
+    """Epochs an unfinished run directory has trained: its history rows (an epoch's history row and
+    its resume checkpoint are written together), 0 without a history."""
     try:
-        return max(sum(1 for _ in (out / "history.csv").open()) - 1, 0)
+        with (out / "history.csv").open() as f:
+            return max(sum(1 for _ in f) - 1, 0)
     except OSError:
         return 0
+
+
+def _epochs_done(out: Path, state: str) -> int:
+    """Epochs a run directory holds: the finished run's count, else :func:`epochs_recorded`."""
+    if state == "finished":
+        return int(json.loads((out / "metrics.json").read_text())["epochs_run"])
+    return 0 if state == "not started" else epochs_recorded(out)
 
 
 def grid_progress(experiments: Sequence[str] = EXPERIMENTS, profile: str = "full",

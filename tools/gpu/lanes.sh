@@ -80,6 +80,7 @@ from pathlib import Path
 from rinlib.runs import plan
 from rinlib.runs import run_dir as absolute
 from rinlib.runs.local import twins_of
+from rinlib.runs.progress import epochs_recorded
 grid, profile, logs = sys.argv[1:]
 run_dir = lambda c: Path(os.path.relpath(absolute(c)))  # relative: the archives unpack in any checkout
 configs = plan(grid, profile)
@@ -90,8 +91,7 @@ for c in configs:
         finished.append(out)
     elif (out / "history.csv").exists():
         group = tuple(sorted({str(out), *(str(run_dir(t)) for t in twins_of(c, configs))}))
-        trainings[group] = max(sum(1 for _ in open(Path(d) / "history.csv")) - 1
-                               for d in group if (Path(d) / "history.csv").exists())
+        trainings[group] = max(epochs_recorded(Path(d)) for d in group)
 Path(logs, "finished.txt").write_text("".join(f"{d}\n" for d in finished))
 Path(logs, "unfinished.txt").write_text("".join(
     f"{ep} {' '.join(g)}\n" for g, ep in sorted(trainings.items(), key=lambda x: -x[1])))
