@@ -161,11 +161,11 @@ def _report(args: argparse.Namespace) -> int:
     # the README's numbers come from the kit's own committed runs, never from another results folder
     own = root is None and results_root().resolve() == RESULTS.resolve() and gap.README.is_file()
     try:
-        path = write_report(args.profile, root, readme=gap.README if own else None)
+        path, refreshed = write_report(args.profile, root, readme=gap.README if own else None)
     except gap.MarkerError as e:
         raise SystemExit(f"error: {e}") from None
-    print(f"report written to {path}" + (f"; {gap.README.name} block '{gap.README_BLOCK}' refreshed"
-                                         if own and args.profile == "full" else ""))
+    print(f"report written to {path}" + (f"; {gap.README.name} block '{gap.README_BLOCK}' refreshed" if refreshed
+                                         else ""))
     return 0
 
 

@@ -62,6 +62,17 @@ def test_brief_is_empty_without_table1_runs():
     assert gap.brief(pd.DataFrame()) == ""
 
 
+def test_a_report_without_full_runs_leaves_the_readme_block_alone(tmp_path):
+    """No finished full runs, no sentences: the README keeps its block, and the caller is told."""
+    from rinlib.reporting.report import write_report
+
+    readme = tmp_path / "README.md"
+    before = f"<!-- begin generated: {gap.README_BLOCK} -->\nnumbers\n<!-- end generated: {gap.README_BLOCK} -->\n"
+    readme.write_text(before)
+    path, refreshed = write_report("full", tmp_path / "results", readme=readme)
+    assert path.is_file() and not refreshed and readme.read_text() == before
+
+
 def test_replace_block_changes_only_the_block_and_only_once(tmp_path):
     readme = tmp_path / "README.md"
     begin, end = "<!-- begin generated: g -->", "<!-- end generated: g -->"

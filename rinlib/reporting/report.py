@@ -525,13 +525,15 @@ def build(profile: str, root: Path | None = None) -> tuple[str, str]:
     return "\n".join(lines) + "\n", brief
 
 
-def write_report(profile: str, root: Path | None = None, readme: Path | None = None) -> Path:
-    """Write ``<results>/REPORT.md`` (atomically) and return its path. With ``readme`` (a full
-    report only), also refresh that file's generated "interaction gain" block
-    (:mod:`rinlib.reporting.gap`), so the README's numbers are the report's."""
+def write_report(profile: str, root: Path | None = None, readme: Path | None = None) -> tuple[Path, bool]:
+    """Write ``<results>/REPORT.md`` (atomically); return its path and whether ``readme`` was
+    refreshed. With ``readme`` (a full report only), that file's generated "interaction gain" block
+    (:mod:`rinlib.reporting.gap`) gets the report's sentences, so the README's numbers are the
+    report's; without finished full runs there are none, and the block is left as it is."""
     path = Path(root or results_root()) / "REPORT.md"
     text, brief = build(profile, root)
     atomic_write_text(path, text)
-    if readme is not None and profile == "full" and brief:
+    refresh = readme is not None and profile == "full" and bool(brief)
+    if refresh:
         gap.replace_block(readme, gap.README_BLOCK, brief)
-    return path
+    return path, refresh
