@@ -111,13 +111,21 @@ class Peer:
     f1: float
     encoder: str  # "none" or the pretrained encoder the system fine-tunes
     source: str
+    p: float | None = None  # precision and recall where the source gives them
+    r: float | None = None
 
 
 PEERS_WEBNLG_EXACT = (
     Peer("ETL-Span", 83.1, "none", "Yu et al., ECAI 2020 (camera-ready)"),
-    Peer("TPLinker", 87.5, "BERT-base", "Wang et al., COLING 2020"),
-    Peer("TPLinkerPlus", 88.2, "BERT-base", "TPLinker repository (extended version)"),
+    Peer("TPLinker", 86.7, "BERT-base", "Wang et al., COLING 2020 (its table as quoted by EmRel and IPED)",
+         p=88.9, r=84.5),
+    Peer("TPLinker, released checkpoint", 87.5, "BERT-base",
+         "TPLinker README: the authors' released WebNLG model re-evaluated", p=88.6, r=86.3),
+    Peer("TPLinkerPlus", 88.2, "BERT-base", "TPLinker README (extended version, test F1)"),
 )
-"""As given to the kit by its owner. ETL-Span's 83.1 agrees with its camera-ready as quoted in
-the RSAN repository's issue 6 (Anery/RSAN; its arXiv version had 69.3). The TPLinker values could
-not be checked against their sources offline: the repository README shows its results as images."""
+"""Checked against their sources (quoted, not copied from memory). ETL-Span's 83.1 agrees with its
+camera-ready as quoted in the RSAN repository's issue 6 (Anery/RSAN; its arXiv version had 69.3).
+TPLinker's paper gives 86.7 (P 88.9, R 84.5), as the result tables of EmRel (Xu et al., 2022) and
+IPED quote it; the 87.5 the kit was first given is the README's re-evaluation of the released
+checkpoint (P 88.6, R 86.3), a different number, so both are listed. TPLinkerPlus's 88.2 is the
+README's test F1 (its validation F1 is 88.9); no paper gives its P and R."""

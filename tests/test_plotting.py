@@ -235,7 +235,11 @@ def test_against_peers_puts_measured_rin_beside_published_numbers() -> None:
     assert wo["exact-match F1"] == "not run yet" and wo["n seeds"] == 0  # never filled in
     etl = t[t["system"] == "ETL-Span"].iloc[0]
     assert etl["exact-match F1"] == "83.1" and etl["pretrained encoder"] == "none"
-    assert set(t.loc[t["pretrained encoder"] == "BERT-base", "system"]) == {"TPLinker", "TPLinkerPlus"}
+    assert set(t.loc[t["pretrained encoder"] == "BERT-base", "system"]) == {
+        "TPLinker", "TPLinker, released checkpoint", "TPLinkerPlus"}
+    tp = t[t["system"] == "TPLinker"].iloc[0]  # the paper's number, with the P and R it gives
+    assert (tp["exact-match F1"], tp["P"], tp["R"]) == ("86.7", "88.9", "84.5")
+    assert t[t["system"] == "TPLinkerPlus"].iloc[0]["P"] == ""  # no source gives them
     # RIN on the paper's own WebNLG release is not a webnlg-etl number
     assert plotting.against_peers(_results()).iloc[0]["exact-match F1"] == "not run yet"
 

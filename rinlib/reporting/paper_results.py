@@ -185,7 +185,8 @@ def against_peers(results: pd.DataFrame, profile: str = "full") -> pd.DataFrame:
                         "P": fmt(cell["strict_P_mean"], cell["strict_P_std"]),
                         "R": fmt(cell["strict_R_mean"], cell["strict_R_std"]), "n seeds": int(cell["n_seeds"])})
         rows.append(row)
-    rows += [{"system": p.system, "pretrained encoder": p.encoder, "exact-match F1": f"{p.f1:.1f}", "P": "", "R": "",
+    rows += [{"system": p.system, "pretrained encoder": p.encoder, "exact-match F1": f"{p.f1:.1f}",
+              "P": "" if p.p is None else f"{p.p:.1f}", "R": "" if p.r is None else f"{p.r:.1f}",
               "n seeds": "", "selection": "as published (the authors' rule)", "source": p.source}
              for p in paper.PEERS_WEBNLG_EXACT]
     return pd.DataFrame(rows)
