@@ -144,7 +144,7 @@ def _status(args: argparse.Namespace) -> int:
         print("\nstarted, not finished:\n" + markdown(started))
     if args.pending:
         left = progress.pending(args.experiments.split(","), args.profile,
-                                Path(args.results) if args.results else None)
+                                Path(args.results) if args.results else None, progress=runs)
         head = (f"# The {len(left)} runs of {args.experiments} (profile {args.profile}) not finished at commit "
                 f"{git_commit()}, written by `python -m rinlib status --pending`.\n# Train them: python -m rinlib "
                 f"sweep {args.pending} --profile {args.profile} [--device cuda]\n")

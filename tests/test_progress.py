@@ -75,6 +75,10 @@ def test_pending_lists_every_run_but_the_finished_one_and_the_sweep_plans_it(tmp
     runs = progress.pending(["table1"], "smoke", tmp_path)
     assert [(r["task"], r["variant"], r["K"], r["seed"]) for r in runs] == [
         (c.task, c.variant, c.resolved().K, c.seed) for c in cfgs[1:]]
+    # the states status has already read give the same list
+    states = progress.grid_progress(["table1"], "smoke", tmp_path)
+    assert progress.pending(["table1"], "smoke", tmp_path, progress=states) == runs
+    assert progress.pending(["table1"], "smoke", tmp_path, progress=states.assign(state="finished")) == []  # read, not redone
     grid = tmp_path / "pending.yaml"
     assert main(["status", "--experiments", "table1", "--profile", "smoke", "--results", str(tmp_path),
                  "--pending", str(grid)]) == 0

@@ -86,17 +86,21 @@ RUN_FIELDS = ("dataset", "task", "variant", "K", "seed")
 
 
 def pending(experiments: Sequence[str] = EXPERIMENTS, profile: str = "full", results_root: Path | None = None,
-            datasets: Sequence[str] = ("webnlg",)) -> list[dict]:
+            datasets: Sequence[str] = ("webnlg",), progress: pd.DataFrame | None = None) -> list[dict]:
     """The runs of ``experiments`` not finished here, in the sweep's seed-by-seed order, as a
-    grid file's list of runs (:func:`rinlib.runs.plan`), resumable ones included.
+    grid file's list of runs (:func:`rinlib.runs.plan`), resumable ones included. ``progress``
+    (:func:`grid_progress` of the same experiments and folder) saves reading each run's state again.
 
     Why: a machine that gets a copy of the kit without its results (a lent GPU box with a limit on
     what travels) would retrain finished runs from ``--experiments``; this list, written where the
     results are, names only the missing ones and cannot go stale the way a hand-written one does."""
     root = Path(results_root) if results_root else default_results_root()
+    known = {} if progress is None else dict(zip(progress["run"], progress["state"]))
     out = []
     for cfg in paper_queue(profile, list(experiments), datasets):
-        if run_status(cfg, run_dir(cfg, root / "runs")) != "cached":
-            c = cfg.resolved()
+        c = cfg.resolved()
+        out_dir = run_dir(cfg, root / "runs")
+        state = known.get(str(out_dir.relative_to(root / "runs" / c.profile))) or _STATE[run_status(cfg, out_dir)]
+        if state != "finished":
             out.append({f: getattr(c, f) for f in RUN_FIELDS})
     return out
