@@ -21,9 +21,8 @@ from rinlib.config import TASKS, VECTORS
 from rinlib.io import atomic_write_text
 from rinlib.reporting import diagnostics, stats
 from rinlib.reporting.diagnostics import error_kinds, pair_threshold, selection, word_vectors
+from rinlib.reporting.diagnostics.word_vectors import COMPLETE, CUT
 from rinlib.reporting.tables import signed
-
-COMPLETE, CUT = word_vectors.COMPLETE, word_vectors.CUT
 
 
 def _per_task(values: dict[str, str]) -> str:
