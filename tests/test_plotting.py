@@ -81,7 +81,7 @@ def test_outputs_saved(tmp_path: Path) -> None:
     # nyt-proxy (a 50.0 point in the frame) is not the paper's setting: not drawn, said in the caption,
     # and still in the points table
     assert not any("NYT-proxy" in s for s in labels)
-    assert "Not drawn: NYT-proxy" in " ".join(t.get_text() for t in fig.texts)
+    assert "Not drawn: NYT-proxy" in " ".join(fig.get_supxlabel().split())  # the caption, unwrapped
     assert "nyt-proxy" in set(plotting.figure3_data(res, ["quick"])["dataset"])
     csv = tables.save_table(plotting.table5(res, ["quick"]), tables.out_dir("tables", "quick", tmp_path) / "table5", caption="cap")
     md = (tmp_path / "tables/quick/table5.md").read_text()
@@ -181,6 +181,19 @@ def test_rerendered_figure_has_the_same_bytes(tmp_path: Path) -> None:
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
+def test_caption_under_wraps_to_the_figure_width_and_skips_an_empty_caption() -> None:
+    words = "seed " * 200
+    narrow, wide = figures.new_figure(figsize=(4, 3)), figures.new_figure(figsize=(12, 3))
+    for fig in (narrow, wide):
+        figures.caption_under(fig, words)
+    lines = {f: f.get_supxlabel().split("\n") for f in (narrow, wide)}
+    assert len(lines[narrow]) > 2 * len(lines[wide]) > 2  # the narrow figure gets shorter lines
+    assert " ".join(narrow.get_supxlabel().split()) == words.strip()  # wrapped, nothing lost
+    empty = figures.new_figure(figsize=(4, 3))
+    figures.caption_under(empty, "")
+    assert empty.get_supxlabel() == ""
+
+
 def test_captions_name_only_the_runs_behind_the_table() -> None:
     res = _results()
     res.loc[(res.variant == "rin") & (res.K == 1), "commit"] = "k1sweep"  # a Figure 3-only run
@@ -192,7 +205,8 @@ def test_captions_name_only_the_runs_behind_the_table() -> None:
     assert "ablation" in t5 and "k1sweep" not in t5
     assert "k1sweep" in f3 and "ablation" not in f3
     fig = plotting.figure3(res, ["quick"])
-    assert "ablation" not in " ".join(t.get_text() for t in fig.texts)
+    caption = " ".join(fig.get_supxlabel().split())
+    assert "k1sweep" in caption and "ablation" not in caption
     assert experiments.runs_behind(res.iloc[0:0], "table1", ["webnlg"]).empty
     with pytest.raises(ValueError, match="table1"):
         experiments.runs_behind(res, "table9")
@@ -204,7 +218,7 @@ def test_caption_summarises_many_commits() -> None:
     res = res[res["profile"] == "quick"].copy()
     res["commit"] = [f"c{i:07d}" + ("-dirty" if i % 2 else "") for i in range(len(res))]
     line = plotting.provenance(res, "quick")
-    assert f"{len(res)} commits ({len(res) // 2} -dirty), each run's in its provenance.json" in line
+    assert f"{len(res)} commits ({len(res) // 2} with uncommitted changes), each run's in its provenance.json" in line
     assert "c0000000" not in line
 
 

@@ -46,7 +46,7 @@ from rinlib.metrics import (PRF, Prediction, by_category, decode_bioes, error_br
                             paired_bootstrap, per_relation, protocol_breakdown)
 from rinlib.predict import read_predictions
 from rinlib.records import Sentence, Span, Triple, anchor
-from rinlib.reporting.figures import Figure
+from rinlib.reporting.figures import Figure, caption_under
 from rinlib.reporting.tables import markdown, save_table
 from rinlib.runs import results_root, run_dir, run_status
 
@@ -307,8 +307,7 @@ def plot_scores(df: pd.DataFrame, x: str, title: str = "", note: str = "", value
         ax.set_ylim(0, max(100.0, float(part[value].max()) + 10))
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         ax.tick_params(axis="x", labelrotation=30 if part[x].astype(str).str.len().max() > 8 else 0, labelsize=8)
-    if note:
-        fig.text(0.01, -0.01, note, fontsize=7, color="0.3", ha="left", va="top", wrap=True)
+    caption_under(fig, note)
     return fig
 
 

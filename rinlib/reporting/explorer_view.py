@@ -21,15 +21,10 @@ from matplotlib.patches import Rectangle
 from rinlib.explorer import ExplorerError, LayerView, as_sentence, layer_view, tokenize
 from rinlib.model import RIN
 from rinlib.records import Sentence, anchor
-from rinlib.reporting.figures import display
+from rinlib.reporting.figures import caption_under, display
 
 
 _FIXED, _BROKEN, _ANCHOR = "#2a9d4b", "#c8372d", "#d62728"
-
-
-def _footer(fig: Figure, caption: str) -> None:
-    if caption:
-        fig.text(0.01, 0.0, caption, fontsize=7, ha="left", va="top", color="0.3", wrap=True)
 
 
 def plot_tag_layers(view: LayerView, caption: str = "") -> Figure:
@@ -55,7 +50,7 @@ def plot_tag_layers(view: LayerView, caption: str = "") -> Figure:
     ax.tick_params(axis="x", labelrotation=90, labelsize=8)
     ax.tick_params(axis="y", labelrotation=0)
     ax.set_title("BIOES tags per layer (colour: probability of the shown tag)")
-    _footer(fig, caption)
+    caption_under(fig, caption)
     return fig
 
 
@@ -99,7 +94,7 @@ def plot_layer_heatmaps(view: LayerView, relation: str | None = None, caption: s
     what = f"relation {relation!r}" if relation else "max over relations"
     fig.suptitle(f"Pair scores per layer ({what}); red = decoded entity anchors, "
                  "box = predicted triple, circle = gold triple", fontsize=10)
-    _footer(fig, caption)
+    caption_under(fig, caption)
     return fig
 
 
@@ -145,7 +140,7 @@ def plot_fixed_broken(transitions: pd.DataFrame, scores: pd.DataFrame | None = N
             if c == 0:
                 ax2.legend(fontsize=7)
     fig.suptitle("Gold triples fixed / broken between interaction layers", fontsize=11)
-    _footer(fig, caption)
+    caption_under(fig, caption)
     return fig
 
 

@@ -47,6 +47,17 @@ def wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
+def caption_under(fig: Figure, caption: str, fontsize: float = 6.5) -> None:
+    """The provenance caption under a constrained-layout figure, wrapped to the figure's width.
+
+    ``supxlabel`` takes part in the constrained layout, so the caption gets its own space
+    instead of overlapping the axes or relying on ``bbox_inches="tight"`` to be kept."""
+    if caption:
+        chars_per_inch = 72 / (0.55 * fontsize)  # an average glyph is about 0.55 em wide
+        fig.supxlabel(wrap(caption, int(fig.get_figwidth() * chars_per_inch)), fontsize=fontsize, x=0.01,
+                      ha="left", color="0.3")
+
+
 def save_figure(fig: Figure, stem: str | Path, formats: tuple[str, ...] = ("png", "svg"),
                 dpi: int = 150) -> list[Path]:
     """Write ``stem.<fmt>`` for each format, atomically and byte-stable; returns the paths."""

@@ -21,7 +21,7 @@ from rinlib import paper
 from rinlib.config import TASKS, VARIANT_LABELS
 from rinlib.experiments import PROFILES, cells, is_figure3_point, runs_behind, settings, table3_k
 from rinlib.metrics import PROTOCOLS
-from rinlib.reporting.figures import Figure, new_figure, paper_style, wrap
+from rinlib.reporting.figures import Figure, caption_under, new_figure, paper_style
 from rinlib.reporting.tables import NYT_MISSING, fmt, signed, styled
 
 METRICS = ("P", "R", "F1")
@@ -68,11 +68,12 @@ def provenance(results: pd.DataFrame, profile: str) -> str:
     dev = "; ".join(sorted(set(map(str, sub["device_name"]))))
     commits = sorted({str(c)[:8] + ("-dirty" if str(c).endswith("dirty") else "") for c in sub["commit"]})
     dirty = sum(c.endswith("-dirty") for c in commits)
-    commits = ", ".join(commits) if len(commits) <= 3 else (
-        f"{len(commits)} commits{f' ({dirty} -dirty)' if dirty else ''}, each run's in its provenance.json")
+    commits = ("commit " + ", ".join(commits)) if len(commits) <= 3 else (
+        f"{len(commits)} commits{f' ({dirty} with uncommitted changes)' if dirty else ''}, "
+        "each run's in its provenance.json")
     label = settings(profile).label if profile in PROFILES else profile
     return (f"{profile} — {label}; seeds {seeds}; max epochs {ep}; test split, dev-selected epoch; "
-            f"device {dev}; commit {commits}")
+            f"device {dev}; {commits}")
 
 
 def _profiles(results: pd.DataFrame, profiles: Sequence[str] | None) -> list[str]:
@@ -261,7 +262,7 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
     all_points = figure3_data(results, profiles, protocol)
     data = all_points[all_points["dataset"].isin(datasets)]
     left_out = sorted(set(all_points["dataset"]) - set(datasets))
-    fig = new_figure(figsize=(10, 5.0))
+    fig = new_figure(figsize=(10, 5.0), layout="constrained")
     axes = fig.subplots(1, 2)
     seeds = runs_behind(results, "figure3", datasets)
     for ax, task, letter in zip(axes, TASKS, "AB"):
@@ -299,6 +300,5 @@ def figure3(results: pd.DataFrame, profiles: Sequence[str] | None = None, protoc
     if left_out:
         caption += (f" Not drawn: {', '.join(DATASET_NAMES.get(d, d) for d in left_out)} (not the paper's setting; "
                     "its points are in the figure3_points table).")
-    fig.text(0.01, 0.005, wrap(caption, 190), fontsize=6.5, va="bottom", ha="left")
-    fig.tight_layout(rect=(0, 0.09, 1, 1))
+    caption_under(fig, caption)
     return fig

@@ -24,7 +24,6 @@ import pandas as pd
 
 from rinlib.config import VARIANT_LABELS
 from rinlib.experiments import runs_behind
-from rinlib.reporting.figures import Figure, wrap
 
 
 SYSTEMS = {v: VARIANT_LABELS[v] for v in ("rin", "no_interaction")}  # Table 1's two systems
@@ -37,8 +36,3 @@ def table1_runs(results: pd.DataFrame, dataset: str = "webnlg") -> pd.DataFrame:
         return results
     return runs_behind(results[results["profile"] == "full"], "table1", [dataset])
 
-
-def caption_under(fig: Figure, caption: str) -> None:
-    """The provenance line under a constrained-layout figure (``supxlabel`` takes part in the layout)."""
-    if caption:
-        fig.supxlabel(wrap(caption, 170), fontsize=6.5, x=0.01, ha="left", color="0.3")

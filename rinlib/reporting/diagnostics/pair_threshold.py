@@ -14,8 +14,8 @@ from rinlib import paper
 from rinlib.config import TASKS, VECTORS
 from rinlib.metrics import OPERATING_POINTS
 from rinlib.reporting import paper_results
-from rinlib.reporting.diagnostics import SYSTEMS, caption_under
-from rinlib.reporting.figures import Figure, new_figure
+from rinlib.reporting.diagnostics import SYSTEMS
+from rinlib.reporting.figures import Figure, caption_under, new_figure
 from rinlib.reporting.stats import difference_se, mean_std
 from rinlib.reporting.tables import fmt, signed
 

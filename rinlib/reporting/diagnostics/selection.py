@@ -14,8 +14,8 @@ import pandas as pd
 
 from rinlib import paper
 from rinlib.reporting import paper_results
-from rinlib.reporting.diagnostics import SYSTEMS, caption_under
-from rinlib.reporting.figures import Figure, new_figure
+from rinlib.reporting.diagnostics import SYSTEMS
+from rinlib.reporting.figures import Figure, caption_under, new_figure
 from rinlib.reporting.stats import difference_se, mean_std
 from rinlib.reporting.tables import fmt, signed
 
@@ -115,7 +115,8 @@ def selection_figure(rows: pd.DataFrame, caption: str = "") -> Figure:
     done = rows[rows["complete"]] if not rows.empty else rows
     labels = []
     for i, (keys, g) in enumerate([] if done.empty else done.groupby(["vectors", "task", "system"], sort=False)):
-        labels.append("\n".join(map(str, keys)))
+        vectors, task, system = keys
+        labels.append("\n".join([vectors.replace("-", "-\n", 1), task, system]))  # long names: two lines
         for off, col, colour, name in ((-0.1, "dev-selected paper F1", "#1f77b4", "dev-selected"),
                                        (0.1, "best test epoch paper F1", "#d62728", "best test epoch (authors)")):
             m, s, _ = mean_std(g[col])

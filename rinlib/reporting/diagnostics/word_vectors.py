@@ -15,8 +15,8 @@ from rinlib import paper
 from rinlib.config import DEFAULT_VECTORS, TASKS, VECTORS
 from rinlib.data.embeddings import COVERAGE_GROUPS
 from rinlib.reporting import paper_results
-from rinlib.reporting.diagnostics import SYSTEMS, caption_under
-from rinlib.reporting.figures import Figure, new_figure
+from rinlib.reporting.diagnostics import SYSTEMS
+from rinlib.reporting.figures import Figure, caption_under, new_figure
 from rinlib.reporting.stats import difference_se, mean_std, two_se
 from rinlib.reporting.tables import fmt, signed
 from rinlib.runs.progress import epochs_recorded
