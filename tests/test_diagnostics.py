@@ -119,6 +119,28 @@ def test_figure3_verdict_tests_only_ks_with_shared_seeds():
     assert any(x.startswith("- exact") and "no finished full run" in x for x in lines)
 
 
+def test_holm_adjusts_by_hand():
+    # sorted 0.005, 0.01, 0.03, 0.04 → ×4, ×3, ×2, ×1 = 0.02, 0.03, 0.06, 0.04 → monotone: 0.06 stays
+    assert stats.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert stats.holm([0.5, float("nan")]) == [1.0, 1.0] and stats.holm([]) == []
+
+
+def test_figure3_verdict_corrects_for_testing_every_k():
+    """K=5 alone would pass at 0.05 (p = 0.043); tested beside two other K's it does not."""
+    base = {1: .850, 2: .860, 3: .840}
+    rows = [_row("glove100-top2716", "partial", "rin", s, f) | {"K": 2} for s, f in base.items()]
+    # differences -1, -2, -1.2 points: mean -1.4, sd 0.53, t = -4.58 with 2 df → p ≈ 0.045
+    rows += [_row("glove100-top2716", "partial", "rin", s, base[s] + d) | {"K": 5}
+             for s, d in ((1, -.010), (2, -.020), (3, -.012))]
+    rows += [_row("glove100-top2716", "partial", "rin", s, base[s] + d) | {"K": k}
+             for k in (6, 7) for s, d in ((1, .01), (2, -.01), (3, .002))]
+    partial = next(x for x in figure3.figure3_verdict(pd.DataFrame(rows)) if x.startswith("- partial"))
+    assert "Holm-corrected over the 3 K's tested" in partial and "no K is distinguishable" in partial
+    assert "Below 0.05 before the correction only: K=5" in partial
+    p5 = stats.paired_t([base[s] * 100 + d for s, d in ((1, -1.0), (2, -2.0), (3, -1.2))], [v * 100 for v in base.values()])[1]
+    assert p5 < 0.05 and f"(p={p5:.2f}, Holm {min(1.0, 3 * p5):.2f}, n=3)" in partial
+
+
 def test_curve_figure_marks_the_dev_selected_and_the_best_test_epoch(tmp_path):
     import json
 
