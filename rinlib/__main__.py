@@ -154,18 +154,18 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from rinlib.reporting import gap  # the plotting stack: only for this command
+    from rinlib.reporting import readme  # the plotting stack: only for this command
     from rinlib.reporting.report import write_report
 
     root = Path(args.results) if args.results else None
     # the README's numbers come from the kit's own committed runs, never from another results folder
-    own = root is None and results_root().resolve() == RESULTS.resolve() and gap.README.is_file()
+    own = root is None and results_root().resolve() == RESULTS.resolve() and readme.README.is_file()
     try:
-        path, refreshed = write_report(args.profile, root, readme=gap.README if own else None)
-    except gap.MarkerError as e:
+        path, refreshed = write_report(args.profile, root, readme_path=readme.README if own else None)
+    except readme.MarkerError as e:
         raise SystemExit(f"error: {e}") from None
-    print(f"report written to {path}" + (f"; {gap.README.name} block '{gap.README_BLOCK}' refreshed" if refreshed
-                                         else ""))
+    names = ", ".join(f"'{name}'" for name in refreshed)
+    print(f"report written to {path}" + (f"; {readme.README.name} blocks {names} refreshed" if refreshed else ""))
     return 0
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from rinlib import paper
 from rinlib.metrics import THRESHOLDS
-from rinlib.reporting import diagnostics, gap
+from rinlib.reporting import diagnostics, gap, readme
 from rinlib.reporting.diagnostics import error_kinds, selection, word_vectors
 from test_diagnostics import _operating, _row
 
@@ -66,22 +66,24 @@ def test_a_report_without_full_runs_leaves_the_readme_block_alone(tmp_path):
     """No finished full runs, no sentences: the README keeps its block, and the caller is told."""
     from rinlib.reporting.report import write_report
 
-    readme = tmp_path / "README.md"
-    before = f"<!-- begin generated: {gap.README_BLOCK} -->\nnumbers\n<!-- end generated: {gap.README_BLOCK} -->\n"
-    readme.write_text(before)
-    path, refreshed = write_report("full", tmp_path / "results", readme=readme)
-    assert path.is_file() and not refreshed and readme.read_text() == before
+    page = tmp_path / "README.md"
+    before = "".join(f"<!-- begin generated: {b} -->\nnumbers\n<!-- end generated: {b} -->\n"
+                     for b in (readme.GAIN, readme.GRID))
+    page.write_text(before)
+    path, refreshed = write_report("full", tmp_path / "results", readme_path=page)
+    assert path.is_file() and refreshed == [] and page.read_text() == before
 
 
 def test_replace_block_changes_only_the_block_and_only_once(tmp_path):
-    readme = tmp_path / "README.md"
+    page = tmp_path / "README.md"
     begin, end = "<!-- begin generated: g -->", "<!-- end generated: g -->"
-    readme.write_text(f"# Title\n\nhand text\n{begin}\nold numbers\n{end}\nmore hand text\n")
-    assert gap.replace_block(readme, "g", "new numbers\n")
-    assert readme.read_text() == f"# Title\n\nhand text\n{begin}\nnew numbers\n{end}\nmore hand text\n"
-    assert not gap.replace_block(readme, "g", "new numbers")  # same text: the file is left alone
-    with pytest.raises(gap.MarkerError, match="README.md: no block .*'other'"):
-        gap.replace_block(readme, "other", "x")
+    page.write_text(f"# Title\n\nhand text\n{begin}\nold numbers\n{end}\nmore hand text\n")
+    assert readme.replace_block(page, "g", "new numbers\n")
+    assert page.read_text() == f"# Title\n\nhand text\n{begin}\nnew numbers\n{end}\nmore hand text\n"
+    assert readme.block(page, "g") == "new numbers\n"
+    assert not readme.replace_block(page, "g", "new numbers")  # same text: the file is left alone
+    with pytest.raises(readme.MarkerError, match="README.md: no block .*'other'"):
+        readme.replace_block(page, "other", "x")
 
 
 def test_the_readmes_gain_numbers_are_those_of_the_committed_runs():
@@ -90,13 +92,30 @@ def test_the_readmes_gain_numbers_are_those_of_the_committed_runs():
     from rinlib.runs import collect
 
     scores = word_vectors.vector_scores(diagnostics.table1_runs(collect(vectors=None)))
-    assert gap.gain_sentence(word_vectors.vector_gains(scores)) in _current_block()
+    assert gap.gain_sentence(word_vectors.vector_gains(scores)) in readme.block(readme.README, readme.GAIN)
 
 
-def _current_block() -> str:
-    text = gap.README.read_text(encoding="utf-8")
-    begin, end = (f"<!-- {w} generated: {gap.README_BLOCK} -->" for w in ("begin", "end"))
-    return text.split(begin + "\n", 1)[1].split(end, 1)[0]
+def test_the_readmes_grid_block_is_the_committed_runs_progress():
+    """The same for the grid's progress: finished runs and seeds per cell, as the committed runs say."""
+    from rinlib.experiments import EXPERIMENTS
+    from rinlib.reporting.report import grid_brief
+    from rinlib.runs import progress
+
+    expected = grid_brief(progress.summary(progress.grid_progress(EXPERIMENTS, "full")))
+    assert expected and readme.block(readme.README, readme.GRID) == expected + "\n"
+
+
+def test_grid_brief_by_hand():
+    from rinlib.reporting.report import grid_brief
+
+    summary = pd.DataFrame([{"experiment": "table1", "runs": 20, "finished": 20, "seeds in every cell": 5},
+                            {"experiment": "figure3", "runs": 90, "finished": 38, "seeds in every cell": 1}])
+    assert grid_brief(summary).split("\n") == [
+        "- `table1`: 20 of 20 runs finished; every cell has 5 of 5 seeds.",
+        "- `figure3`: 38 of 90 runs finished; every cell has 1 of 5 seeds.",
+        "- Not finished: 52 run entries (a run serving two experiments counts in each); "
+        "`python -m rinlib status --profile full` lists them."]
+    assert grid_brief(summary.iloc[:1]).count("\n") == 0 and grid_brief(summary.iloc[0:0]) == ""
 
 
 def test_error_gains_and_their_sentence_by_hand():

@@ -4,21 +4,17 @@ REPORT.md's diagnostics sections (word vectors, selecting on test, the pair thre
 answer one question at length. A reader of the README needs their answer in a few sentences, with
 the current numbers. Writing those by hand let them drift from the report as seeds landed, so the
 summary is generated here from the same frames, and ``python -m rinlib report --profile full``
-puts it both at the top of the report's diagnostics and between the README's markers
-(:func:`replace_block`).
+puts it both at the top of the report's diagnostics and in the README's generated block
+(:mod:`rinlib.reporting.readme`).
 """
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from rinlib import paper
 from rinlib.config import TASKS, VECTORS
-from rinlib.io import atomic_write_text
 from rinlib.reporting import diagnostics, stats
 from rinlib.reporting.diagnostics import error_kinds, pair_threshold, selection, word_vectors
 from rinlib.reporting.diagnostics.word_vectors import COMPLETE, CUT
@@ -176,31 +172,4 @@ def brief(every: pd.DataFrame, errors: pd.DataFrame | None = None) -> str:
                  errors_sentence(error_kinds.error_gains(errors)) if errors is not None else "",
                  schedule_sentence(cells)]
     return "\n".join(f"- {x}" for x in sentences if x)
-
-
-README = Path(__file__).resolve().parents[2] / "README.md"  # the kit's own README
-README_BLOCK = "interaction gain"  # the README's block the brief fills
-
-
-class MarkerError(ValueError):
-    """A file lacks the begin/end markers of a generated block, or has them out of order."""
-
-
-def _markers(name: str) -> tuple[str, str]:
-    return f"<!-- begin generated: {name} -->", f"<!-- end generated: {name} -->"
-
-
-def replace_block(path: Path, name: str, text: str) -> bool:
-    """Put ``text`` between ``path``'s markers for block ``name`` (atomically), leaving every other
-    line alone; returns whether the file changed. Why markers: the README is written by people,
-    and only this block is the report's."""
-    begin, end = _markers(name)
-    old = Path(path).read_text(encoding="utf-8")
-    found = re.search(re.escape(begin) + r"\n(.*?)" + re.escape(end), old, flags=re.S)
-    if found is None:
-        raise MarkerError(f"{path}: no block '{begin}' … '{end}' to write the generated '{name}' text into")
-    new = old[:found.start(1)] + text.rstrip("\n") + "\n" + old[found.end(1):]
-    if new != old:
-        atomic_write_text(Path(path), new)
-    return new != old
 

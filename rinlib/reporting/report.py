@@ -18,9 +18,10 @@ from rinlib.checkpoint import CheckpointError
 from rinlib.config import DEFAULT_VECTORS, TASKS, VARIANT_LABELS
 from rinlib.data.embeddings import VECTOR_STATUS
 from rinlib.data.errors import DataError
-from rinlib.experiments import EXPERIMENTS, PROFILES, TABLE1_VARIANTS, cells, describe, runs_behind, table3_k
+from rinlib.experiments import (EXPERIMENTS, PROFILES, TABLE1_VARIANTS, cells, describe, runs_behind, settings,
+                                table3_k)
 from rinlib.io import atomic_write_text
-from rinlib.reporting import analysis, diagnostics, gap, paper_results, stats
+from rinlib.reporting import analysis, diagnostics, gap, paper_results, readme, stats
 from rinlib.reporting.diagnostics import error_kinds, figure3, pair_threshold, selection, word_vectors
 from rinlib.reporting.figures import PRINT_DPI, PRINT_FORMATS, Figure, save_figure
 from rinlib.reporting.tables import NYT_TRAIN_HINT, fmt, markdown, out_dir, save_table, signed
@@ -424,6 +425,22 @@ def grid_lines(runs: pd.DataFrame) -> list[str]:
     return lines
 
 
+def grid_brief(summary: pd.DataFrame, profile: str = "full") -> str:
+    """The README's "grid" block: per experiment, the runs finished and the seeds every cell has,
+    from :func:`rinlib.runs.progress.summary`. Only finished runs count (their ``metrics.json`` is
+    committed), never a lock or a checkpoint, so the block is the same on any clean clone."""
+    if summary.empty:
+        return ""
+    target = len(settings(profile).seeds)
+    lines = [f"- `{r['experiment']}`: {r['finished']} of {r['runs']} runs finished; every cell has "
+             f"{r['seeds in every cell']} of {target} seeds." for _, r in summary.iterrows()]
+    left = int(summary["runs"].sum() - summary["finished"].sum())
+    if left:
+        lines.append(f"- Not finished: {left} run entries (a run serving two experiments counts in each); "
+                     f"`python -m rinlib status --profile {profile}` lists them.")
+    return "\n".join(lines)
+
+
 def headline(cells: pd.DataFrame, gain: pd.DataFrame, grid: pd.DataFrame) -> list[str]:
     """The report's opening section: the finished full-schedule cells of Tables 1 and 5 and the
     nyt-proxy, the interaction layers' gain and the grid's progress, one bullet each, from the
@@ -457,10 +474,11 @@ def _against(paper_value: str) -> str:
         f"the paper's {paper_value}"
 
 
-def build(profile: str, root: Path | None = None) -> tuple[str, str]:
+def build(profile: str, root: Path | None = None) -> tuple[str, dict[str, str]]:
     """The report's Markdown: the ``full`` runs, the asked profile and the ``quick`` runs
-    (the latter left out of a smoke report, whose numbers mean nothing anyway); and its generated
-    gap summary (:mod:`rinlib.reporting.gap`; empty without full runs), for the README."""
+    (the latter left out of a smoke report, whose numbers mean nothing anyway); and the README's
+    generated blocks (:mod:`rinlib.reporting.readme`: the gap's summary and the grid's progress;
+    empty without full runs)."""
     every = collect(root, vectors=None)  # read once: the paper grid's runs and the word-vector runs
     results = every[every["vectors"] == DEFAULT_VECTORS].reset_index(drop=True) if not every.empty else every
     # the paper's schedule first, then the asked profile, then the committed quick runs (REDUCED)
@@ -476,9 +494,11 @@ def build(profile: str, root: Path | None = None) -> tuple[str, str]:
         lines.append(f"- no finished runs for profile `{profile}` yet: run `./run_all.sh --profile {profile}`.")
     cells = _cells(results, profiles) if profiles else pd.DataFrame()
     gain = interaction_gain(results) if "full" in profiles else pd.DataFrame()
+    blocks = {}
     if "full" in profiles:
         grid = progress.grid_progress(EXPERIMENTS, "full", root)  # read once: the headline and its own section
         lines += [""] + headline(cells, gain, progress.summary(grid))
+        blocks[readme.GRID] = grid_brief(progress.summary(grid))
     lines += ["", "## Paper vs measured, per cell", ""]
     if cells.empty:
         lines.append("No regenerated cell has runs yet.")
@@ -506,12 +526,11 @@ def build(profile: str, root: Path | None = None) -> tuple[str, str]:
     lines.append(markdown(f3.round(1)) if not f3.empty else "No Figure 3 runs yet.")
     if "full" in profiles:
         lines += ["", "Is any K distinguishable from Table 3's K? (generated)", ""] + figure3.figure3_verdict(results)
-    brief = ""
     if "full" in profiles:
         runs = analysis.load_runs(table1_runs(results))
         errors = analysis.error_scores(runs) if runs else pd.DataFrame()
         lines += investigations(runs, errors)
-        brief = gap.brief(every, errors)
+        brief = blocks[readme.GAIN] = gap.brief(every, errors)
         if brief:
             lines += ["", "## The gap in brief (generated)", "", "The sections below give each number its table, "
                       "figure and verdict.", "", brief]
@@ -523,18 +542,20 @@ def build(profile: str, root: Path | None = None) -> tuple[str, str]:
                      "show the pipeline and trends, not the paper's converged values.")
     if "smoke" in profiles:
         lines.append("- **smoke profile**: 40 training sentences, 2 epochs; its numbers mean nothing.")
-    return "\n".join(lines) + "\n", brief
+    return "\n".join(lines) + "\n", blocks
 
 
-def write_report(profile: str, root: Path | None = None, readme: Path | None = None) -> tuple[Path, bool]:
-    """Write ``<results>/REPORT.md`` (atomically); return its path and whether ``readme`` was
-    refreshed. With ``readme`` (a full report only), that file's generated "interaction gain" block
-    (:mod:`rinlib.reporting.gap`) gets the report's sentences, so the README's numbers are the
-    report's; without finished full runs there are none, and the block is left as it is."""
+def write_report(profile: str, root: Path | None = None, readme_path: Path | None = None) -> tuple[Path, list[str]]:
+    """Write ``<results>/REPORT.md`` (atomically); return its path and the README blocks
+    refreshed. With ``readme_path`` (a full report only), that file's generated blocks
+    (:mod:`rinlib.reporting.readme`) get the report's sentences, so the README's numbers are the
+    report's; a block with no sentences (no finished full runs) is left as it is."""
     path = Path(root or results_root()) / "REPORT.md"
-    text, brief = build(profile, root)
+    text, blocks = build(profile, root)
     atomic_write_text(path, text)
-    refresh = readme is not None and profile == "full" and bool(brief)
-    if refresh:
-        gap.replace_block(readme, gap.README_BLOCK, brief)
-    return path, refresh
+    if readme_path is None or profile != "full":
+        return path, []
+    refreshed = [name for name, body in blocks.items() if body]
+    for name in refreshed:
+        readme.replace_block(readme_path, name, blocks[name])
+    return path, refreshed
