@@ -86,3 +86,22 @@ def test_pending_lists_every_run_but_the_finished_one_and_the_sweep_plans_it(tmp
     from rinlib.runs import plan
 
     assert [(c.key(), run_dir(c)) for c in plan(grid, "smoke")] == [(c.key(), run_dir(c)) for c in cfgs[1:]]
+
+
+def test_word_vector_runs_still_training_are_listed_by_the_sweeps_states(tmp_path: Path) -> None:
+    """The word-vector grid (Table 1's cells with other vectors) is not one of the paper's
+    experiments; its unfinished runs are listed by the same states, not by looking for files."""
+    from rinlib.reporting.diagnostics import word_vectors
+
+    cfgs = experiment_configs("table1", "full", vectors="glove50")
+    resumable, finished = run_dir(cfgs[1], tmp_path / "runs"), run_dir(cfgs[0], tmp_path / "runs")
+    for out in (resumable, finished):
+        out.mkdir(parents=True)
+    cfgs[1].save(resumable / "config.yaml")
+    (resumable / "checkpoint.pt").write_bytes(b"x")
+    _history(resumable, 7)
+    (finished / "metrics.json").write_text(json.dumps({"key": cfgs[0].key(), "epochs_run": 150}))
+    rel = resumable.relative_to(tmp_path / "runs" / "full")
+    assert str(rel).startswith("vectors-glove50/webnlg/")
+    assert word_vectors.pending(tmp_path) == [f"{rel} (resumable, 7 epochs recorded)"]
+    assert word_vectors.pending(tmp_path, settings=["glove50-top2716"]) == []

@@ -325,7 +325,7 @@ def vectors_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
              "in coverage. Gain = RIN − RIN w/o interaction ± its standard error. Figure: "
              "`figures/full/vectors_gain.png`.", "", markdown(table), "",
              "**Verdict (generated).**", ""] + word_vectors.verdict(scores, gains)
-    waiting = word_vectors.pending(results, out_root / "runs")
+    waiting = word_vectors.pending(out_root)
     if waiting:
         lines += ["", f"Still training ({len(waiting)}; `python -m rinlib sweep tools/grids/word_vectors.yaml "
                   "--profile full` resumes them): " + "; ".join(waiting) + "."]

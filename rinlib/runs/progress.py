@@ -1,6 +1,6 @@
 """Where the paper's grid stands: which runs are finished, resumable, being trained, not started.
 
-Why: the full grid (125 runs) takes more than one session or machine. The reader of REPORT.md
+Why: the full grid (135 runs) takes more than one session or machine. The reader of REPORT.md
 and the next person to start a sweep should see what is done and what is left (and how far
 each interrupted run got) without opening run directories by hand. The states are the
 sweep's own cache rule (:func:`rinlib.runs.run_status`), so this listing and the sweep
@@ -10,11 +10,12 @@ cannot disagree about what a run directory holds.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from rinlib.config import RunConfig
 from rinlib.experiments import EXPERIMENTS, experiment_configs, experiment_datasets, paper_queue
 from rinlib.runs.paths import results_root as default_results_root
 from rinlib.runs.paths import run_dir
@@ -41,24 +42,32 @@ def _epochs_done(out: Path, state: str) -> int:
     return 0 if state == "not started" else epochs_recorded(out)
 
 
+def runs_progress(configs: Iterable[RunConfig], results_root: Path | None = None) -> pd.DataFrame:
+    """One row per run config: its directory under ``<results>/runs/<profile>/``, seed, state
+    (:data:`STATES`), epochs done and max epochs. Any list of configs: the paper's experiments
+    (:func:`grid_progress`) or another grid, such as the word-vector one."""
+    root = Path(results_root) if results_root else default_results_root()
+    rows = []
+    for cfg in configs:
+        c = cfg.resolved()
+        out = run_dir(cfg, root / "runs")
+        state = _STATE[run_status(cfg, out)]
+        rows.append({"run": str(out.relative_to(root / "runs" / c.profile)), "seed": c.seed, "state": state,
+                     "epochs done": _epochs_done(out, state), "max epochs": int(c.epochs)})
+    return pd.DataFrame(rows, columns=["run", "seed", "state", "epochs done", "max epochs"])
+
+
 def grid_progress(experiments: Sequence[str] = EXPERIMENTS, profile: str = "full",
                   results_root: Path | None = None, datasets: Sequence[str] = ("webnlg",)) -> pd.DataFrame:
-    """One row per (experiment, run): its state (:data:`STATES`), epochs done and max epochs.
+    """One row per (experiment, run): :func:`runs_progress` with the experiment's name.
 
     A run that serves several experiments (Table 1's RIN exact run is also Table 5's and a
     Figure 3 point) is listed under each, so every experiment's counts are complete."""
-    root = Path(results_root) if results_root else default_results_root()
-    rows = []
-    for exp in experiments:
-        for ds in experiment_datasets(exp, datasets):
-            for cfg in experiment_configs(exp, profile, dataset=ds):
-                c = cfg.resolved()
-                out = run_dir(cfg, root / "runs")
-                state = _STATE[run_status(cfg, out)]
-                rows.append({"experiment": exp, "run": str(out.relative_to(root / "runs" / c.profile)),
-                             "seed": c.seed, "state": state, "epochs done": _epochs_done(out, state),
-                             "max epochs": int(c.epochs)})
-    return pd.DataFrame(rows, columns=["experiment", "run", "seed", "state", "epochs done", "max epochs"])
+    frames = [runs_progress([cfg for ds in experiment_datasets(exp, datasets)
+                             for cfg in experiment_configs(exp, profile, dataset=ds)], results_root)
+              .assign(experiment=exp) for exp in experiments]
+    columns = ["experiment", "run", "seed", "state", "epochs done", "max epochs"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def summary(progress: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +87,7 @@ def started(progress: pd.DataFrame) -> pd.DataFrame:
     """The runs that hold epochs but have not finished (resumable or training now), each once
     (without the experiment column: one run can serve several)."""
     return progress[progress["state"].isin(["resumable", "training now"])].drop_duplicates("run").drop(
-        columns="experiment")
+        columns="experiment", errors="ignore")
 
 
 RUN_FIELDS = ("dataset", "task", "variant", "K", "seed")

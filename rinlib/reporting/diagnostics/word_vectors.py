@@ -14,12 +14,13 @@ import pandas as pd
 from rinlib import paper
 from rinlib.config import DEFAULT_VECTORS, TASKS, VECTORS
 from rinlib.data.embeddings import COVERAGE_GROUPS
+from rinlib.experiments import experiment_configs
 from rinlib.reporting import paper_results
 from rinlib.reporting.diagnostics import SYSTEMS
 from rinlib.reporting.figures import Figure, caption_under, new_figure
 from rinlib.reporting.stats import difference_se, mean_std, two_se
 from rinlib.reporting.tables import fmt, signed
-from rinlib.runs.progress import epochs_recorded
+from rinlib.runs import progress
 
 COMPLETE, CUT = VECTORS[1:]
 """The coverage contrast (:data:`rinlib.config.VECTORS`): the same 50-d vectors, all words vs the 2,716."""
@@ -198,13 +199,10 @@ def vectors_figure(scores: pd.DataFrame, caption: str = "") -> Figure:
     return fig
 
 
-def pending(results: pd.DataFrame, runs_root: Path, settings: Sequence[str] = VECTORS[1:]) -> list[str]:
-    """Unfinished runs of the non-default settings (a resume checkpoint without metrics), as
-    ``path (epoch n)`` lines, so the report says what is still training."""
-    out = []
-    for vec in settings:
-        for ck in sorted((runs_root / "full" / f"vectors-{vec}").rglob("checkpoint.pt")):
-            if not (ck.parent / "metrics.json").exists():
-                n = epochs_recorded(ck.parent)
-                out.append(f"{ck.parent.relative_to(runs_root)} (resumable, {n} epochs recorded)")
-    return out
+def pending(results_root: Path, settings: Sequence[str] = VECTORS[1:]) -> list[str]:
+    """Unfinished runs of the non-default settings (Table 1's cells, full profile, with other
+    vectors: ``tools/grids/word_vectors.yaml``), as ``run (state, n epochs recorded)`` lines, so
+    the report says what is still training. States are the sweep's own (:mod:`rinlib.runs.progress`)."""
+    configs = [cfg for vec in settings for cfg in experiment_configs("table1", "full", vectors=vec)]
+    waiting = progress.started(progress.runs_progress(configs, results_root))
+    return [f"{r['run']} ({r['state']}, {r['epochs done']} epochs recorded)" for _, r in waiting.iterrows()]
