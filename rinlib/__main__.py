@@ -8,6 +8,7 @@ Commands:
   ship     publish a finished run:   python -m rinlib ship results/runs/full/webnlg/partial/rin/K2/seed1 webnlg-partial
   sweep    a grid of runs:           python -m rinlib sweep GRID.yaml --profile quick --jobs 2
            or the paper's runs:      python -m rinlib sweep --experiments table1,table5 --profile full
+           or both, in that order:   python -m rinlib sweep A.yaml B.yaml --experiments webnlg_etl --profile full
            (YAML mapping of RunConfig fields to lists; --jobs N > 1 runs N at a time on Ray, see docs/sweep.md)
   status   where the paper's grid stands: python -m rinlib status --profile full   (trains nothing)
   report   results/REPORT.md from the finished runs: python -m rinlib report --profile full   (trains nothing)
@@ -30,12 +31,12 @@ from rinlib import training, userdata
 from rinlib.checkpoint import CheckpointError
 from rinlib.config import DATASETS, ConfigError, RunConfig
 from rinlib.data.errors import DataError
-from rinlib.experiments import EXPERIMENTS, PROFILES, ProfileError, base_config, describe, paper_queue
+from rinlib.experiments import EXPERIMENTS, PROFILES, ProfileError, base_config, describe
 from rinlib.inference import InputError, decoded_lines, load, read_lines, ship, write_jsonl
 from rinlib.io import atomic_write_text
 from rinlib.provenance import git_commit
 from rinlib.reporting.tables import markdown
-from rinlib.runs import RESULTS, RunBusy, SweepError, plan, progress, results_root, run, run_dir, run_lock
+from rinlib.runs import RESULTS, RunBusy, SweepError, progress, queue, results_root, run, run_dir, run_lock
 from rinlib.runs.operating import OperatingPointsError, write_all
 from rinlib.runs.rescore import RescoreError, rescore
 from rinlib.training import TrainingError
@@ -111,13 +112,7 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         if engine == "local" and (args.address or args.gpus_per_trial is not None):
             raise SweepError("--address and --gpus-per-trial need --engine ray")
-        if (args.grid is None) == (args.experiments is None):
-            raise SweepError("give a grid file or --experiments, not both or neither")
-        try:
-            configs = (plan(args.grid, args.profile) if args.grid else
-                       paper_queue(args.profile, args.experiments.split(",")))
-        except ProfileError as e:
-            raise SweepError(str(e)) from None
+        configs = queue(args.grid, args.experiments.split(",") if args.experiments else [], args.profile)
         if engine == "local" and args.cpus_per_trial is not None:
             configs = [replace(c, num_threads=args.cpus_per_trial) for c in configs]
         if args.device:  # where a run trains is not part of its key: the results are the same runs
@@ -242,9 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--force", action="store_true", help="replace an existing model of that name")
     s.set_defaults(func=_ship)
     w = sub.add_parser("sweep", help="train a grid of configurations (finished runs are reused, interrupted ones resumed)")
-    w.add_argument("grid", nargs="?", help="YAML file: RunConfig fields mapped to lists of values")
-    w.add_argument("--experiments", help="instead of a grid: the paper's runs, e.g. table1,table5,figure3,nyt_proxy,webnlg_etl, "
-                                         "seed by seed (every cell gets seed n before any gets seed n+1)")
+    w.add_argument("grid", nargs="*", help="YAML files (RunConfig fields mapped to lists of values), trained in the "
+                                          "order given; a run listed twice is trained once")
+    w.add_argument("--experiments", help="the paper's runs, e.g. table1,table5,figure3,nyt_proxy,webnlg_etl, seed by "
+                                         "seed (every cell gets seed n before any gets seed n+1); after the grid "
+                                         "files when both are given")
     w.add_argument("--profile", default="quick", help="smoke, quick or full: the budget the grid overrides")
     w.add_argument("--engine", choices=("local", "ray"), help="default: ray when --jobs > 1 or --address, else local")
     w.add_argument("--jobs", type=int, default=1, help="trials at a time (ray engine)")

@@ -225,7 +225,7 @@ def test_sweep_cli_runs_the_papers_experiments_seed_by_seed(tmp_path: Path, monk
     monkeypatch.setenv(sweep.NO_TRAIN, "1")
     assert main(["sweep", "--experiments", "table1", "--profile", "smoke", "--results", str(tmp_path)]) == 0
     assert "0 of 4 runs finished" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match="not both or neither"):
+    with pytest.raises(SystemExit, match="give one or more grid files, --experiments, or both"):
         main(["sweep", "--profile", "smoke"])
     with pytest.raises(SystemExit, match="experiment must be one of"):
         main(["sweep", "--experiments", "table9", "--profile", "smoke"])
@@ -258,3 +258,26 @@ def test_sweep_device_option_sets_every_runs_device_and_keeps_its_key(tmp_path: 
     plain = profiles.paper_queue("smoke", ["table1"])
     assert [c.device for c in seen] == ["cuda:1"] * len(plain)
     assert [c.key() for c in seen] == [c.key() for c in plain]
+
+
+def test_sweep_takes_grid_files_then_experiments_in_order_each_run_once(tmp_path: Path, monkeypatch) -> None:
+    """One command per core can finish the rest of the grid in a chosen order: Figure 3's K=3
+    seed 2 first, then webnlg-etl, then Table 1 — whose partial RIN K=2 seed 2 run the grid file
+    also lists, so it is trained once, at its first place."""
+    import rinlib.__main__ as cli
+
+    first, second = tmp_path / "f3.yaml", tmp_path / "again.yaml"
+    first.write_text("{seed: 2, K: 3, variant: rin, task: [partial, exact]}\n")
+    second.write_text("{seed: 2, K: 2, variant: rin, task: partial}\n")
+    seen = []
+    monkeypatch.setattr(cli, "run", lambda configs, **kw: seen.extend(configs) or [])
+    assert cli.main(["sweep", str(first), str(second), "--experiments", "webnlg_etl,table1", "--profile", "smoke"]) == 0
+    from rinlib.runs.plan import unique
+
+    expected = unique(sweep.plan(first, "smoke") + sweep.plan(second, "smoke")
+                            + profiles.paper_queue("smoke", ["webnlg_etl", "table1"]))
+    assert [c.key() for c in seen] == [c.key() for c in expected]
+    assert [(c.dataset, c.task, c.K, c.seed) for c in seen[:3]] == [
+        ("webnlg", "partial", 3, 2), ("webnlg", "exact", 3, 2), ("webnlg", "partial", 2, 2)]
+    assert seen[3].dataset == "webnlg-etl" and len(seen) == len({c.key() for c in seen}) == 3 + 2 + 4
+    assert sweep.queue([second], ["table1"], "smoke")[0].key() == seen[2].key()  # listed twice: kept first

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from rinlib.config import RunConfig
 from rinlib.runs.collect import collect, machine_spans, span_labels, trained_on
 from rinlib.runs.paths import LOCK, RESULTS, RunBusy, lock_holder, results_root, run_dir, run_lock
-from rinlib.runs.plan import SweepError, plan
+from rinlib.runs.plan import SweepError, plan, queue
 from rinlib.runs.state import NO_TRAIN, render_only, run_status
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 ENGINES = ("local", "ray")
 
 __all__ = ["ENGINES", "LOCK", "NO_TRAIN", "RESULTS", "RunBusy", "SweepError", "collect", "lock_holder",
-           "machine_spans", "plan", "render_only", "results_root", "run", "run_dir", "run_lock", "run_one",
+           "machine_spans", "plan", "queue", "render_only", "results_root", "run", "run_dir", "run_lock", "run_one",
            "run_status", "span_labels", "trained_on", "twins_of"]
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import yaml
 
 from rinlib.config import RunConfig
-from rinlib.experiments import base_config
+from rinlib.experiments import ProfileError, base_config, paper_queue
 from rinlib.runs.paths import run_dir
 
 
@@ -33,14 +34,39 @@ def plan(grid: dict | list | str | Path, profile: str) -> list[RunConfig]:
         except (OSError, yaml.YAMLError) as e:
             raise SweepError(f"cannot read grid file {path}: {e}") from e
     grids = grid if isinstance(grid, list) else [grid]
-    configs: dict[tuple, RunConfig] = {}
+    configs = []
     for i, g in enumerate(grids, 1):
         if not isinstance(g, dict):
             item = f" (item {i})" if isinstance(grid, list) else ""
             raise SweepError(f"{where}{item} must hold a mapping of RunConfig fields to lists")
-        for c in _expand(g, profile):
-            configs.setdefault((c.key(), run_dir(c)), c)
-    return list(configs.values())
+        configs += _expand(g, profile)
+    return unique(configs)
+
+
+def unique(configs: Iterable[RunConfig]) -> list[RunConfig]:
+    """``configs`` in order, a run listed twice (same key, same directory) kept at its first place."""
+    seen: dict[tuple, RunConfig] = {}
+    for c in configs:
+        seen.setdefault((c.key(), run_dir(c)), c)
+    return list(seen.values())
+
+
+def queue(grids: Sequence[str | Path], experiments: Sequence[str], profile: str) -> list[RunConfig]:
+    """The runs of each grid file in turn, then those of the paper's ``experiments`` (seed by
+    seed, :func:`rinlib.experiments.paper_queue`), each run once, at its first place.
+
+    Why: one command per core can finish what is left of the grid in a chosen order (Figure 3's
+    seeds, then ``webnlg-etl``, then the nyt-proxy) instead of a script that starts the next
+    sweep when one ends."""
+    if not grids and not experiments:
+        raise SweepError("give one or more grid files, --experiments, or both")
+    configs = [c for g in grids for c in plan(g, profile)]
+    if experiments:
+        try:
+            configs += paper_queue(profile, list(experiments))
+        except ProfileError as e:
+            raise SweepError(str(e)) from None
+    return unique(configs)
 
 
 def _expand(grid: dict, profile: str) -> list[RunConfig]:
