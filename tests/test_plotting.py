@@ -285,3 +285,10 @@ def test_signed_differences_never_read_minus_zero():
     from rinlib.reporting.tables import signed
 
     assert [signed(v) for v in (1.24, -0.4, -0.04, 0.0, -0.0)] == ["+1.2", "-0.4", "+0.0", "+0.0", "+0.0"]
+
+
+def test_markdown_writes_a_missing_value_as_a_dash_not_nan() -> None:
+    df = pd.DataFrame({"K": [1, 2], "F1_std": [0.4, float("nan")], "note": ["a|b", None],
+                       "n": pd.array([3, None], dtype="Int64")})
+    assert tables.markdown(df).split("\n")[2:] == ["| 1 | 0.4 | a\\|b | 3 |",
+                                                  f"| 2 | {tables.MISSING} | {tables.MISSING} | {tables.MISSING} |"]

@@ -18,12 +18,12 @@ from rinlib.config import TASKS, VECTORS
 from rinlib.reporting import diagnostics, stats
 from rinlib.reporting.diagnostics import error_kinds, pair_threshold, selection, word_vectors
 from rinlib.reporting.diagnostics.word_vectors import COMPLETE, CUT
-from rinlib.reporting.tables import signed
+from rinlib.reporting.tables import MISSING, signed
 
 
 def _per_task(values: dict[str, str]) -> str:
     """``a / b`` over :data:`TASKS` (partial, then exact), ``—`` where a task has no value."""
-    return " / ".join(values.get(t, "—") for t in TASKS)
+    return " / ".join(values.get(t, MISSING) for t in TASKS)
 
 
 def gain_sentence(gains: pd.DataFrame) -> str:

@@ -22,7 +22,7 @@ from rinlib.config import TASKS, VARIANT_LABELS
 from rinlib.experiments import PROFILES, cells, is_figure3_point, runs_behind, settings, table3_k
 from rinlib.metrics import PROTOCOLS
 from rinlib.reporting.figures import Figure, caption_under, new_figure, paper_style
-from rinlib.reporting.tables import NYT_MISSING, fmt, signed, styled
+from rinlib.reporting.tables import MISSING, NYT_MISSING, fmt, signed, styled
 
 METRICS = ("P", "R", "F1")
 PROTOCOL_NAMES = {"strict": "strict", "paper": "paper protocol"}
@@ -124,7 +124,7 @@ def table1(results: pd.DataFrame, profiles: Sequence[str] | None = None,
     for ds, task, model, K in cells("table1", datasets):
         pv = {m: paper.table1_value(ds, task, model, m) for m in METRICS}
         row = {"dataset": DATASET_NAMES.get(ds, ds), "task": task, "model": VARIANT_LABELS[model],
-               "K": K, **{f"paper {m}": str(pv[m]) if pv[m] else "—" for m in METRICS}}
+               "K": K, **{f"paper {m}": str(pv[m]) if pv[m] else MISSING for m in METRICS}}
         if ds == "nyt-proxy":
             row["model"] += " [PROXY]"
         for g in groups:

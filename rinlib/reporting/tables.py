@@ -46,9 +46,15 @@ def signed(x: float, se: float | None = None) -> str:
     return text if se is None or np.isnan(se) else f"{text} ± {se:.1f}"
 
 
+MISSING = "—"  # a Markdown cell with no value (a std over one seed, a column a row lacks)
+
+
 def markdown(df: pd.DataFrame) -> str:
-    """A GitHub Markdown table (no extra dependency such as tabulate); ``|`` in cells is escaped."""
+    """A GitHub Markdown table (no extra dependency such as tabulate); ``|`` in cells is escaped,
+    a missing value (NaN, None) reads :data:`MISSING`, not ``nan``."""
     def cell(v: object) -> str:
+        if pd.api.types.is_scalar(v) and pd.isna(v):
+            return MISSING
         return str(v).replace("|", "\\|").replace("\n", " ")
     lines = ["| " + " | ".join(map(cell, df.columns)) + " |", "|" + "---|" * len(df.columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
