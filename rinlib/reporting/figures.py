@@ -42,11 +42,6 @@ def paper_style() -> None:
     sns.set_theme(context="paper", style="ticks", font_scale=1.1)
 
 
-def wrap(text: str, width: int) -> str:
-    """A long caption broken into lines of at most ``width`` characters (for ``fig.text``)."""
-    return "\n".join(textwrap.wrap(text, width))
-
-
 def caption_under(fig: Figure, caption: str, fontsize: float = 6.5) -> None:
     """The provenance caption under a constrained-layout figure, wrapped to the figure's width.
 
@@ -54,7 +49,7 @@ def caption_under(fig: Figure, caption: str, fontsize: float = 6.5) -> None:
     instead of overlapping the axes or relying on ``bbox_inches="tight"`` to be kept."""
     if caption:
         chars_per_inch = 72 / (0.55 * fontsize)  # an average glyph is about 0.55 em wide
-        fig.supxlabel(wrap(caption, int(fig.get_figwidth() * chars_per_inch)), fontsize=fontsize, x=0.01,
+        fig.supxlabel(textwrap.fill(caption, int(fig.get_figwidth() * chars_per_inch)), fontsize=fontsize, x=0.01,
                       ha="left", color="0.3")
 
 

@@ -497,8 +497,9 @@ def build(profile: str, root: Path | None = None) -> tuple[str, dict[str, str]]:
     blocks = {}
     if "full" in profiles:
         grid = progress.grid_progress(EXPERIMENTS, "full", root)  # read once: the headline and its own section
-        lines += [""] + headline(cells, gain, progress.summary(grid))
-        blocks[readme.GRID] = grid_brief(progress.summary(grid))
+        grid_summary = progress.summary(grid)
+        lines += [""] + headline(cells, gain, grid_summary)
+        blocks[readme.GRID] = grid_brief(grid_summary)
     lines += ["", "## Paper vs measured, per cell", ""]
     if cells.empty:
         lines.append("No regenerated cell has runs yet.")

@@ -22,6 +22,7 @@ from rinlib.runs.paths import run_dir
 from rinlib.runs.state import run_status
 
 STATES = ("finished", "resumable", "training now", "not started")
+COLUMNS = ("run", "seed", "state", "epochs done", "max epochs")  # one row of runs_progress
 _STATE = {"cached": "finished", "resumed": "resumable", "busy": "training now", "training": "not started"}
 
 
@@ -54,7 +55,7 @@ def runs_progress(configs: Iterable[RunConfig], results_root: Path | None = None
         state = _STATE[run_status(cfg, out)]
         rows.append({"run": str(out.relative_to(root / "runs" / c.profile)), "seed": c.seed, "state": state,
                      "epochs done": _epochs_done(out, state), "max epochs": int(c.epochs)})
-    return pd.DataFrame(rows, columns=["run", "seed", "state", "epochs done", "max epochs"])
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def grid_progress(experiments: Sequence[str] = EXPERIMENTS, profile: str = "full",
@@ -66,7 +67,7 @@ def grid_progress(experiments: Sequence[str] = EXPERIMENTS, profile: str = "full
     frames = [runs_progress([cfg for ds in experiment_datasets(exp, datasets)
                              for cfg in experiment_configs(exp, profile, dataset=ds)], results_root)
               .assign(experiment=exp) for exp in experiments]
-    columns = ["experiment", "run", "seed", "state", "epochs done", "max epochs"]
+    columns = ["experiment", *COLUMNS]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
