@@ -108,11 +108,14 @@ def test_the_readmes_grid_block_is_the_committed_runs_progress():
 def test_grid_brief_by_hand():
     from rinlib.reporting.report import grid_brief
 
-    summary = pd.DataFrame([{"experiment": "table1", "runs": 20, "finished": 20, "seeds in every cell": 5},
-                            {"experiment": "figure3", "runs": 90, "finished": 38, "seeds in every cell": 1}])
+    summary = pd.DataFrame([{"experiment": "table1", "runs": 20, "finished": 20, "seeds in every cell": 5,
+                             "cells by seeds": "4 at 5"},
+                            {"experiment": "figure3", "runs": 90, "finished": 38, "seeds in every cell": 1,
+                             "cells by seeds": "4 at 5, 4 at 2, 10 at 1"}])
     assert grid_brief(summary).split("\n") == [
         "- `table1`: 20 of 20 runs finished; every cell has 5 of 5 seeds.",
-        "- `figure3`: 38 of 90 runs finished; every cell has 1 of 5 seeds.",
+        "- `figure3`: 38 of 90 runs finished; every cell has 1 of 5 seeds (cells by seeds: 4 at 5, 4 at 2, "
+        "10 at 1).",
         "- Not finished: 52 run entries (a run serving two experiments counts in each); "
         "`python -m rinlib status --profile full` lists them."]
     assert grid_brief(summary.iloc[:1]).count("\n") == 0 and grid_brief(summary.iloc[0:0]) == ""

@@ -46,6 +46,7 @@ def test_states_epochs_and_summary(tmp_path: Path) -> None:
     s = progress.summary(runs).iloc[0]
     assert (s["runs"], s["finished"], s["resumable"], s["training now"], s["not started"]) == (4, 1, 1, 1, 1)
     assert s["seeds in every cell"] == 0  # three cells have no finished seed
+    assert s["cells by seeds"] == "1 at 1, 3 at 0"
 
 
 def test_a_run_shared_by_experiments_counts_in_each(tmp_path: Path) -> None:

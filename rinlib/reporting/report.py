@@ -426,14 +426,17 @@ def grid_lines(runs: pd.DataFrame) -> list[str]:
 
 
 def grid_brief(summary: pd.DataFrame, profile: str = "full") -> str:
-    """The README's "grid" block: per experiment, the runs finished and the seeds every cell has,
-    from :func:`rinlib.runs.progress.summary`. Only finished runs count (their ``metrics.json`` is
+    """The README's "grid" block: per experiment, the runs finished, the seeds every cell has and,
+    where cells differ, how many cells have each seed count, from
+    :func:`rinlib.runs.progress.summary`. Only finished runs count (their ``metrics.json`` is
     committed), never a lock or a checkpoint, so the block is the same on any clean clone."""
     if summary.empty:
         return ""
     target = len(settings(profile).seeds)
     lines = [f"- `{r['experiment']}`: {r['finished']} of {r['runs']} runs finished; every cell has "
-             f"{r['seeds in every cell']} of {target} seeds." for _, r in summary.iterrows()]
+             f"{r['seeds in every cell']} of {target} seeds"
+             + (f" (cells by seeds: {r['cells by seeds']})." if "," in r["cells by seeds"] else ".")
+             for _, r in summary.iterrows()]
     left = int(summary["runs"].sum() - summary["finished"].sum())
     if left:
         lines.append(f"- Not finished: {left} run entries (a run serving two experiments counts in each); "

@@ -73,15 +73,19 @@ def grid_progress(experiments: Sequence[str] = EXPERIMENTS, profile: str = "full
 
 def summary(progress: pd.DataFrame) -> pd.DataFrame:
     """Runs per experiment and state, plus the seeds every cell of the experiment has finished
-    (the number a table can report with all its cells filled)."""
+    (the number a table can report with all its cells filled) and how many cells have each seed
+    count ("cells by seeds", e.g. ``4 at 5, 14 at 2``): a grid filled seed by seed has a
+    minimum that stays put while most of its cells move on."""
     rows = []
     for exp, g in progress.groupby("experiment", sort=False):
         done = g[g["state"] == "finished"]
-        cells = g["run"].str.rsplit("/", n=1).str[0]
+        cells = set(g["run"].str.rsplit("/", n=1).str[0])
         per_cell = done["run"].str.rsplit("/", n=1).str[0].value_counts()
+        seeds = pd.Series([int(per_cell.get(c, 0)) for c in cells]).value_counts().sort_index(ascending=False)
         rows.append({"experiment": exp, "runs": len(g), **{s: int((g["state"] == s).sum()) for s in STATES},
-                     "seeds in every cell": int(min(per_cell.get(c, 0) for c in set(cells)))})
-    return pd.DataFrame(rows, columns=["experiment", "runs", *STATES, "seeds in every cell"])
+                     "seeds in every cell": int(seeds.index.min()),
+                     "cells by seeds": ", ".join(f"{n} at {k}" for k, n in seeds.items())})
+    return pd.DataFrame(rows, columns=["experiment", "runs", *STATES, "seeds in every cell", "cells by seeds"])
 
 
 def started(progress: pd.DataFrame) -> pd.DataFrame:
