@@ -78,10 +78,9 @@ def summary(progress: pd.DataFrame) -> pd.DataFrame:
     minimum that stays put while most of its cells move on."""
     rows = []
     for exp, g in progress.groupby("experiment", sort=False):
-        done = g[g["state"] == "finished"]
-        cells = set(g["run"].str.rsplit("/", n=1).str[0])
-        per_cell = done["run"].str.rsplit("/", n=1).str[0].value_counts()
-        seeds = pd.Series([int(per_cell.get(c, 0)) for c in cells]).value_counts().sort_index(ascending=False)
+        cell = g["run"].str.rsplit("/", n=1).str[0]
+        per_cell = cell[g["state"] == "finished"].value_counts().reindex(cell.unique(), fill_value=0)
+        seeds = per_cell.value_counts().sort_index(ascending=False)
         rows.append({"experiment": exp, "runs": len(g), **{s: int((g["state"] == s).sum()) for s in STATES},
                      "seeds in every cell": int(seeds.index.min()),
                      "cells by seeds": ", ".join(f"{n} at {k}" for k, n in seeds.items())})
