@@ -58,6 +58,22 @@ def test_brief_numbers_by_hand(tmp_path):
             f"its RIN w/o interaction is {84 - base:.1f} to {84 - base:.1f} above the paper's.") in text
 
 
+def test_selecting_on_test_counts_table1_cells_only(tmp_path):
+    """A Figure 3 run (RIN at another K) with a sealed curve does not enter the Table 1 cells' inflation."""
+    runs = _runs(tmp_path)
+    d = tmp_path / "figure3" / "partial" / "rin" / "K5"
+    d.mkdir(parents=True)
+    paper = [0.80, 0.90, 0.85]  # best test epoch 5.0 above the dev-selected 3rd: would widen RIN's span
+    pd.DataFrame({"epoch": [1, 2, 3], "test_P": 0.5, "test_R": 0.5, "test_F1": paper,
+                  "test_F1_paper": paper}).to_csv(d / selection.CURVE, index=False)
+    k5 = _row("glove50", "partial", "rin", 1, 0.85, run_dir=d, paper_f1=0.85, epochs_run=3, selected=3)
+    runs = pd.concat([runs, pd.DataFrame([k5 | {"K": 5, "max_epochs": 3, "patience": 30, "stopped_early": False}])],
+                     ignore_index=True)
+    text = gap.brief(runs)
+    assert "8 cells with complete sealed curves" in text
+    assert "RIN by 1.0 to 1.0; RIN w/o interaction by 0.5 to 0.5 F1" in text
+
+
 def test_brief_is_empty_without_table1_runs():
     assert gap.brief(pd.DataFrame()) == ""
 

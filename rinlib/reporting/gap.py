@@ -62,7 +62,9 @@ def coverage_sentence(gains: pd.DataFrame) -> str:
 
 def selection_sentence(rows: pd.DataFrame) -> str:
     """How much picking the best test epoch adds, per system, over every cell with complete
-    sealed curves (``rows`` is :func:`rinlib.reporting.selection.curve_rows`)."""
+    sealed curves (``rows`` is :func:`rinlib.reporting.diagnostics.selection.curve_rows` of the Table 1
+    runs: a cell is one vectors setting, task and system at its Table 1 K, so Figure 3's other
+    K's do not move it)."""
     done = rows[rows["complete"]] if not rows.empty else rows
     if done.empty:
         return ""
@@ -167,7 +169,7 @@ def brief(every: pd.DataFrame, errors: pd.DataFrame | None = None) -> str:
     scores = word_vectors.vector_scores(cells)
     gains = word_vectors.vector_gains(scores)
     sentences = [gain_sentence(gains), coverage_sentence(gains),
-                 selection_sentence(selection.curve_rows(every)),
+                 selection_sentence(selection.curve_rows(cells)),
                  threshold_sentence(pair_threshold.operating_rows(cells)), exact_sentence(scores),
                  errors_sentence(error_kinds.error_gains(errors)) if errors is not None else "",
                  schedule_sentence(cells)]
