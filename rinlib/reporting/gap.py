@@ -62,9 +62,9 @@ def coverage_sentence(gains: pd.DataFrame) -> str:
 
 def selection_sentence(rows: pd.DataFrame) -> str:
     """How much picking the best test epoch adds, per system, over every cell with complete
-    sealed curves (``rows`` is :func:`rinlib.reporting.diagnostics.selection.curve_rows` of the Table 1
-    runs: a cell is one vectors setting, task and system at its Table 1 K, so Figure 3's other
-    K's do not move it)."""
+    sealed curves (``rows`` is :func:`rinlib.reporting.diagnostics.selection.curve_rows` of
+    the Table 1 runs: a cell is one vectors setting, task and system at its Table 1 K, so
+    Figure 3's other K's do not move it)."""
     done = rows[rows["complete"]] if not rows.empty else rows
     if done.empty:
         return ""
