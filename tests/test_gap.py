@@ -13,6 +13,12 @@ from rinlib.reporting.diagnostics import error_kinds, selection, word_vectors
 from test_diagnostics import _operating, _row
 
 
+def _curve(run_dir, paper):
+    """A sealed test curve of len(paper) epochs in ``run_dir``, paper-protocol F1 ``paper``."""
+    pd.DataFrame({"epoch": range(1, len(paper) + 1), "test_P": 0.5, "test_R": 0.5, "test_F1": paper,
+                  "test_F1_paper": paper}).to_csv(run_dir / selection.CURVE, index=False)
+
+
 def _runs(tmp_path):
     """Two seeds of both systems, partial and exact, under glove50 and glove50-top2716, each run
     with a complete three-epoch test curve and operating points flat at its own F1 except RIN's at
@@ -26,9 +32,7 @@ def _runs(tmp_path):
                 d = tmp_path / vec / task / variant / f"seed{seed}"
                 _operating(d, {t: f for t in THRESHOLDS} | {0.2: f - (0.01 if variant == "rin" else 0)}, 0.5, 90)
                 # best test epoch (paper protocol) 1.0 above the dev-selected 3rd epoch for RIN, 0.5 for w/o
-                paper = [f - 0.02, f + (0.01 if variant == "rin" else 0.005), f]
-                pd.DataFrame({"epoch": [1, 2, 3], "test_P": 0.5, "test_R": 0.5, "test_F1": paper,
-                              "test_F1_paper": paper}).to_csv(d / selection.CURVE, index=False)
+                _curve(d, [f - 0.02, f + (0.01 if variant == "rin" else 0.005), f])
                 rows.append(_row(vec, task, variant, seed, f, run_dir=d, paper_f1=f, epochs_run=3, selected=3)
                             | {"max_epochs": 3, "patience": 30, "stopped_early": False})
     runs = pd.DataFrame(rows)
@@ -63,9 +67,7 @@ def test_selecting_on_test_counts_table1_cells_only(tmp_path):
     runs = _runs(tmp_path)
     d = tmp_path / "figure3" / "partial" / "rin" / "K5"
     d.mkdir(parents=True)
-    paper = [0.80, 0.90, 0.85]  # best test epoch 5.0 above the dev-selected 3rd: would widen RIN's span
-    pd.DataFrame({"epoch": [1, 2, 3], "test_P": 0.5, "test_R": 0.5, "test_F1": paper,
-                  "test_F1_paper": paper}).to_csv(d / selection.CURVE, index=False)
+    _curve(d, [0.80, 0.90, 0.85])  # best test epoch 5.0 above the dev-selected 3rd: would widen RIN's span
     k5 = _row("glove50", "partial", "rin", 1, 0.85, run_dir=d, paper_f1=0.85, epochs_run=3, selected=3)
     runs = pd.concat([runs, pd.DataFrame([k5 | {"K": 5, "max_epochs": 3, "patience": 30, "stopped_early": False}])],
                      ignore_index=True)
