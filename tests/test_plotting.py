@@ -91,6 +91,7 @@ def test_outputs_saved(tmp_path: Path) -> None:
                                                     "dev_F1_paper": [0.1, 0.25]}))
     assert len(curves.axes) == 2
     assert "quick — REDUCED (quick profile)" in plotting.caption(res, ["quick"], "T")
+    assert plotting.caption(res, ["quick"], "T.").startswith("T. Paper:")  # a title's own full stop is not doubled
 
 
 def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:

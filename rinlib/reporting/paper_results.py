@@ -238,10 +238,11 @@ def table2_styled(stats: pd.DataFrame):
 
 
 def caption(results: pd.DataFrame, profiles: Sequence[str], title: str) -> str:
-    """A table/figure caption: the title, then one provenance line per column group present."""
+    """A table/figure caption: the title (its own closing full stop or not), then one provenance
+    line per column group present."""
     groups = _profiles(results, profiles)
     lines = [provenance(results, p) for p in groups] or ["no finished runs"]
-    return f"{title}. Paper: {paper.PAPER}. " + " || ".join(lines)
+    return f"{title.rstrip('.')}. Paper: {paper.PAPER}. " + " || ".join(lines)
 
 
 # ----------------------------------------------------------------------------- figures
