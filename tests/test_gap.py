@@ -13,6 +13,9 @@ from rinlib.reporting.diagnostics import error_kinds, selection, word_vectors
 from test_diagnostics import _operating, _row
 
 
+_SCHEDULE = {"max_epochs": 3, "patience": 30, "stopped_early": False}  # the hand-made runs' schedule columns
+
+
 def _curve(run_dir, paper):
     """A sealed test curve of len(paper) epochs in ``run_dir``, paper-protocol F1 ``paper``."""
     pd.DataFrame({"epoch": range(1, len(paper) + 1), "test_P": 0.5, "test_R": 0.5, "test_F1": paper,
@@ -33,8 +36,7 @@ def _runs(tmp_path):
                 _operating(d, {t: f for t in THRESHOLDS} | {0.2: f - (0.01 if variant == "rin" else 0)}, 0.5, 90)
                 # best test epoch (paper protocol) 1.0 above the dev-selected 3rd epoch for RIN, 0.5 for w/o
                 _curve(d, [f - 0.02, f + (0.01 if variant == "rin" else 0.005), f])
-                rows.append(_row(vec, task, variant, seed, f, run_dir=d, paper_f1=f, epochs_run=3, selected=3)
-                            | {"max_epochs": 3, "patience": 30, "stopped_early": False})
+                rows.append(_row(vec, task, variant, seed, f, run_dir=d, paper_f1=f, epochs_run=3, selected=3) | _SCHEDULE)
     runs = pd.DataFrame(rows)
     rin = runs["variant"] == "rin"  # RIN's seed-1 runs stop early at epoch 3 after selecting epoch 1
     runs.loc[rin & (runs["seed"] == 1), ["stopped_early", "selected_epoch"]] = [True, 1]
@@ -69,8 +71,7 @@ def test_selecting_on_test_counts_table1_cells_only(tmp_path):
     d.mkdir(parents=True)
     _curve(d, [0.80, 0.90, 0.85])  # best test epoch 5.0 above the dev-selected 3rd: would widen RIN's span
     k5 = _row("glove50", "partial", "rin", 1, 0.85, run_dir=d, paper_f1=0.85, epochs_run=3, selected=3)
-    runs = pd.concat([runs, pd.DataFrame([k5 | {"K": 5, "max_epochs": 3, "patience": 30, "stopped_early": False}])],
-                     ignore_index=True)
+    runs = pd.concat([runs, pd.DataFrame([k5 | {"K": 5} | _SCHEDULE])], ignore_index=True)
     text = gap.brief(runs)
     assert "8 cells with complete sealed curves" in text
     assert "RIN by 1.0 to 1.0; RIN w/o interaction by 0.5 to 0.5 F1" in text
