@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from rinlib.reporting.readme import without_generated
 from rinlib.version import __version__
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,8 +25,9 @@ OUTPUTS = ("results", "models")
 @lru_cache(maxsize=None)
 def git_commit(repo: Path = REPO) -> str:
     """HEAD commit of the kit's repository, suffixed ``-dirty`` when tracked files outside
-    :data:`OUTPUTS` changed. A notebook whose cell sources are unchanged (JupyterLab autosaved
-    its outputs) is not a code change either.
+    :data:`OUTPUTS` changed. Two kinds of change are outputs too: a notebook whose cell sources
+    are unchanged (JupyterLab autosaved its outputs), and a Markdown file changed only inside
+    its generated blocks (``python -m rinlib report`` rewrote the README's numbers).
 
     Read once per process and then remembered: the code a long training process runs is the code
     it imported when it started, not whatever is checked out when it finishes hours later (a run
@@ -40,7 +42,7 @@ def git_commit(repo: Path = REPO) -> str:
                                  *(f":(exclude){d}" for d in OUTPUTS)], cwd=repo, capture_output=True, text=True,
                                 check=True).stdout
         changed = [line[3:] for line in status.splitlines() if line.strip()]
-        dirty = [f for f in changed if not (f.endswith(".ipynb") and _same_sources(repo, f))]
+        dirty = [f for f in changed if _is_edit(repo, f)]
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         declared = os.environ.get("RIN_COMMIT", "").strip()
@@ -51,15 +53,26 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _same_sources(repo: Path, path: str) -> bool:
-    """Whether a notebook's cells (type and source) equal those committed at HEAD."""
-    def cells(text: str) -> list[tuple[str, str]]:
-        return [(c["cell_type"], "".join(c["source"])) for c in json.loads(text)["cells"]]
+def _notebook_cells(text: str) -> list[tuple[str, str]]:
+    return [(c["cell_type"], "".join(c["source"])) for c in json.loads(text)["cells"]]
 
+
+_WRITTEN_PART = {".ipynb": _notebook_cells, ".md": without_generated}
+"""By file suffix: the part of a file that people write, as opposed to what the kit renders into it."""
+
+
+def _is_edit(repo: Path, path: str) -> bool:
+    """Whether a changed tracked file differs from HEAD in the part people write (all of it,
+    for a file type not in :data:`_WRITTEN_PART`)."""
+    written = _WRITTEN_PART.get(Path(path).suffix)
+    if written is None:
+        return True
     try:
-        return cells((repo / path).read_text(encoding="utf-8")) == cells(_git(repo, "show", f"HEAD:{path}"))
+        committed = subprocess.run(["git", "show", f"HEAD:{path}"], cwd=repo, capture_output=True, text=True,
+                                   check=True).stdout
+        return written((repo / path).read_text(encoding="utf-8")) != written(committed)
     except (OSError, ValueError, KeyError, subprocess.CalledProcessError):
-        return False
+        return True
 
 
 def device_name(device: torch.device | str = "cpu") -> str:

@@ -67,3 +67,20 @@ def test_a_notebook_with_only_new_outputs_is_not_a_code_change(tmp_path: Path) -
     nb["cells"][0]["source"] = ["x = 2\n"]
     path.write_text(json.dumps(nb))
     assert read(tmp_path) == head + "-dirty"
+
+
+def test_a_readme_changed_only_in_its_generated_blocks_is_not_a_code_change(tmp_path: Path) -> None:
+    read = git_commit.__wrapped__
+    readme = tmp_path / "README.md"
+    text = "# Kit\n\n<!-- begin generated: grid -->\n10 of 90 runs\n<!-- end generated: grid -->\n\nHow to run.\n"
+    readme.write_text(text)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "c")
+    head = _git(tmp_path, "rev-parse", "HEAD")
+    readme.write_text(text.replace("10 of 90", "12 of 90\nand two more lines\n"))  # `rinlib report`
+    assert read(tmp_path) == head
+    readme.write_text(text.replace("How to run.", "How to run it."))  # a person's edit
+    assert read(tmp_path) == head + "-dirty"
+    readme.write_text(text.replace("end generated: grid", "end generated: other"))  # a broken marker
+    assert read(tmp_path) == head + "-dirty"

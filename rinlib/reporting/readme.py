@@ -37,6 +37,12 @@ def _find(path: Path, name: str) -> tuple[str, re.Match]:
     return text, found
 
 
+def without_generated(text: str) -> str:
+    """``text`` with every generated block emptied (markers kept): what people wrote, so that
+    re-rendering the numbers is not mistaken for an edit (:func:`rinlib.provenance.git_commit`)."""
+    return re.sub(r"(<!-- begin generated: (.*?) -->\n).*?(<!-- end generated: \2 -->)", r"\1\3", text, flags=re.S)
+
+
 def block(path: Path, name: str) -> str:
     """The text now between ``path``'s markers for block ``name``."""
     return _find(path, name)[1].group(1)
