@@ -49,8 +49,9 @@ def git_commit(repo: Path = REPO) -> str:
         return f"{declared} (declared: no git)" if declared else "unknown"
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+def _git(repo: Path, *args: str, strip: bool = True) -> str:
+    out = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+    return out.strip() if strip else out
 
 
 def _notebook_cells(text: str) -> list[tuple[str, str]]:
@@ -68,8 +69,7 @@ def _is_edit(repo: Path, path: str) -> bool:
     if written is None:
         return True
     try:
-        committed = subprocess.run(["git", "show", f"HEAD:{path}"], cwd=repo, capture_output=True, text=True,
-                                   check=True).stdout
+        committed = _git(repo, "show", f"HEAD:{path}", strip=False)  # a file's own trailing newline counts
         return written((repo / path).read_text(encoding="utf-8")) != written(committed)
     except (OSError, ValueError, KeyError, subprocess.CalledProcessError):
         return True

@@ -24,8 +24,11 @@ class MarkerError(ValueError):
     """A file lacks the begin/end markers of a generated block, or has them out of order."""
 
 
+_BEGIN, _END = "<!-- begin generated: {} -->", "<!-- end generated: {} -->"  # {} = the block's name
+
+
 def _markers(name: str) -> tuple[str, str]:
-    return f"<!-- begin generated: {name} -->", f"<!-- end generated: {name} -->"
+    return _BEGIN.format(name), _END.format(name)
 
 
 def _find(path: Path, name: str) -> tuple[str, re.Match]:
@@ -40,7 +43,9 @@ def _find(path: Path, name: str) -> tuple[str, re.Match]:
 def without_generated(text: str) -> str:
     """``text`` with every generated block emptied (markers kept): what people wrote, so that
     re-rendering the numbers is not mistaken for an edit (:func:`rinlib.provenance.git_commit`)."""
-    return re.sub(r"(<!-- begin generated: (.*?) -->\n).*?(<!-- end generated: \2 -->)", r"\1\3", text, flags=re.S)
+    begin = re.escape(_BEGIN).replace(re.escape("{}"), "(?P<name>.*?)")
+    end = re.escape(_END).replace(re.escape("{}"), "(?P=name)")
+    return re.sub(f"({begin}\n).*?({end})", r"\1\3", text, flags=re.S)
 
 
 def block(path: Path, name: str) -> str:
