@@ -259,6 +259,22 @@ def test_against_peers_puts_measured_rin_beside_published_numbers() -> None:
     assert plotting.against_peers(_results()).iloc[0]["exact-match F1"] == "not run yet"
 
 
+def test_the_peers_section_says_how_the_webnlg_etl_runs_ended(tmp_path: Path) -> None:
+    """Runs the epoch cap ended (not stopped early) are named as such beside the peers table; a
+    single selected epoch is written once, not as a range."""
+    rows = [_run("full", "webnlg-etl", "exact", "rin", 3, 1, 0.80) | {"selected_epoch": 140},
+            _run("full", "webnlg-etl", "exact", "no_interaction", 0, 1, 0.79) | {"selected_epoch": 137},
+            _run("full", "webnlg-etl", "exact", "no_interaction", 0, 2, 0.78) | {"selected_epoch": 145},
+            _run("full", "webnlg", "exact", "rin", 3, 1, 0.70) | {"selected_epoch": 10, "stopped_early": True}]
+    res = pd.DataFrame(rows).assign(max_epochs=150, epochs_run=150, patience=30).fillna({"stopped_early": False})
+    text = "\n".join(report.peers_lines(res, tmp_path))
+    assert ("Schedule (150-epoch cap, early stop after 30 epochs without a dev gain, `webnlg-etl`): RIN stopped "
+            "early in 0 of 1 runs and was selected at epoch 140; RIN w/o interaction stopped early in 0 of 2 runs "
+            "and was selected at epoch 137 to 145 (median 141).") in text
+    assert "within its last 30 epochs" in text and (tmp_path / "tables" / "full" / "against_peers.md").is_file()
+    assert report.peers_lines(res[res["dataset"] == "webnlg"], tmp_path)[-1].startswith("|")  # no etl run: no sentence
+
+
 def test_glove_coverage_quotes_only_the_reports_profiles() -> None:
     """A local smoke run (40 sentences: a vocabulary GloVe covers far better) must not move the
     coverage the deviations paragraph quotes for the paper-schedule runs."""

@@ -133,9 +133,10 @@ def errors_sentence(gains: pd.DataFrame) -> str:
             f"decoded): {'; '.join(parts)}.")
 
 
-def schedule_sentence(cells: pd.DataFrame) -> str:
+def schedule_sentence(cells: pd.DataFrame, scope: str = "every setting and task") -> str:
     """How each system's runs ended: stopped early (patience without a dev gain) or at the epoch
-    cap, and the epochs dev selected (``cells`` is :func:`rinlib.reporting.diagnostics.table1_runs`).
+    cap, and the epochs dev selected (``cells`` is :func:`rinlib.reporting.diagnostics.table1_runs`,
+    or any runs with the same schedule columns; ``scope`` says which runs they are).
     Why: a baseline that ran longer than RIN, or was cut short by the cap, would read as a schedule
     effect rather than a model effect."""
     parts = []
@@ -144,16 +145,18 @@ def schedule_sentence(cells: pd.DataFrame) -> str:
         if g.empty:
             continue
         sel = g["selected_epoch"].astype(int)
+        epochs = f"{sel.min()}" if sel.min() == sel.max() else f"{sel.min()} to {sel.max()} (median {sel.median():g})"
         parts.append(f"{system} stopped early in {int(g['stopped_early'].astype(bool).sum())} of {len(g)} runs and "
-                     f"was selected at epoch {sel.min()} to {sel.max()} (median {sel.median():g})")
+                     f"was selected at epoch {epochs}")
     if not parts:
         return ""
     cap = "/".join(str(int(e)) for e in sorted(cells["max_epochs"].dropna().unique()))
-    return (f"Schedule ({cap}-epoch cap, early stop after {_patience(cells)} epochs without a dev gain, "
-            f"every setting and task): " + "; ".join(parts) + ".")
+    return (f"Schedule ({cap}-epoch cap, early stop after {patience(cells)} epochs without a dev gain, "
+            f"{scope}): " + "; ".join(parts) + ".")
 
 
-def _patience(cells: pd.DataFrame) -> str:
+def patience(cells: pd.DataFrame) -> str:
+    """The runs' early-stopping patience in epochs ("30", "20/30"), or "no" when none is recorded."""
     return "/".join(str(int(p)) for p in sorted(cells["patience"].dropna().unique())) or "no"
 
 
