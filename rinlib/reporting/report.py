@@ -367,11 +367,9 @@ def _peers_schedule(etl: pd.DataFrame) -> list[str]:
     """How the kit's ``webnlg-etl`` runs ended. Why here: a run the epoch cap ended was still
     gaining on dev, so its row may sit below what the same model reaches with a longer schedule,
     and a reader comparing it with peers needs to know."""
-    sentence = gap.schedule_sentence(etl, scope="`webnlg-etl`") if not etl.empty else ""
-    if not sentence:
-        return []
+    sentence = gap.schedule_sentence(etl, scope="`webnlg-etl`")  # "" when no etl run has finished
     return ["", sentence + f" A run not stopped early improved its best dev F1 within its last {gap.patience(etl)} "
-            "epochs, so the cap, not convergence, ended it; the kit keeps the paper's schedule."]
+            "epochs, so the cap, not convergence, ended it; the kit keeps the paper's schedule."] if sentence else []
 
 
 def selection_lines(results: pd.DataFrame, root: Path | None = None) -> list[str]:
