@@ -70,11 +70,15 @@ def paper_dataset(dataset: str) -> str | None:
     return dataset if dataset in DATASETS else None
 
 
+# The paper data set whose numbers stand beside a kit data set the paper lacks, as context.
+CONTEXT = {"nyt-proxy": "nyt", "webnlg-etl": "webnlg"}
+
+
 def context_dataset(dataset: str) -> str:
-    """The paper data set whose numbers are printed beside a kit data set: itself, or NYT for
-    ``nyt-proxy``. For the proxy they are context only, never the reference of a gap or verdict
-    (see ``paper_dataset``)."""
-    return "nyt" if dataset == "nyt-proxy" else dataset
+    """The paper data set whose numbers are printed beside a kit data set: itself, NYT for
+    ``nyt-proxy``, the paper's WebNLG for ``webnlg-etl``. For those two they are context only,
+    never the reference of a gap or verdict (see ``paper_dataset``)."""
+    return CONTEXT.get(dataset, dataset)
 
 
 def table1_value(dataset: str, task: str, model: str, metric: str) -> Value | None:

@@ -139,6 +139,11 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
                                                                        "no_interaction", 0, 1, 0.40)])]),
                                     profile="quick").set_index("dataset").loc["nyt-proxy"]
     assert proxy["measured gain strict"] == "+10.0" and proxy["paper gain"] == "— (paper NYT: +3.8)"
+    # so does an exact pair on webnlg-etl, with the paper's own WebNLG gain (77.0 - 74.2) as context
+    etl = report.interaction_gain(pd.DataFrame([_run("full", "webnlg-etl", "exact", v, K, s, f) for v, K, fs in (
+        ("rin", 3, (0.81, 0.83)), ("no_interaction", 0, (0.80, 0.80))) for s, f in enumerate(fs, 1)]))
+    assert etl.set_index("dataset").loc["webnlg-etl", ["task", "K", "measured gain strict", "paper gain"]].tolist() \
+        == ["exact", 3, "+2.0 ± 1.0", "— (paper WebNLG: +2.8)"]
     times = report.run_times(res)
     assert list(times["run"]) == ["webnlg/partial/rin/K2/seed1"] and times.loc[0, "total min"] == 10.0
     assert times.loc[0, "test strict F1"] == 86.0 and times.loc[0, "still improving"] == "yes"  # epoch 6 of 7
