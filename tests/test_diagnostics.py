@@ -107,6 +107,11 @@ def test_paired_t_matches_known_values():
     assert stats.paired_t(d + shift, np.zeros(5))[1] == pytest.approx(0.05, abs=1e-5)
     with pytest.raises(ValueError):
         stats.paired_t([1.0], [0.0])
+    # by seed: only the shared seeds 2, 3, 4 pair up (differences 1, 2, 3 as above), in seed order
+    a, b = pd.Series({4: 6.0, 2: 2.0, 3: 4.0, 9: 50.0}), pd.Series({1: 0.0, 2: 1.0, 3: 2.0, 4: 3.0})
+    assert stats.paired_by_seed(a, b)[::2] == (2.0, 3) and stats.paired_by_seed(a, b)[1] == pytest.approx(0.07418, abs=1e-4)
+    d, p, n = stats.paired_by_seed(a, pd.Series({2: 1.0, 7: 0.0}))  # one shared seed: no test, no exception
+    assert n == 1 and np.isnan(d) and np.isnan(p)
 
 
 def test_figure3_verdict_tests_only_ks_with_shared_seeds():

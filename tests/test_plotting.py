@@ -144,6 +144,11 @@ def test_report_cells_verdicts_missing_full_cells_and_run_times() -> None:
         ("rin", 3, (0.81, 0.83)), ("no_interaction", 0, (0.80, 0.80))) for s, f in enumerate(fs, 1)]))
     assert etl.set_index("dataset").loc["webnlg-etl", ["task", "K", "measured gain strict", "paper gain"]].tolist() \
         == ["exact", 3, "+2.0 ± 1.0", "— (paper WebNLG: +2.8)"]
+    # paired by seed: differences 1 and 3 → mean 2, t = 2 at df 1, two-sided p = 1 - 2·atan(2)/π = 0.295
+    assert etl.loc[0, "paired by seed strict"] == "+2.0 (p=0.30, n=2)"
+    assert gain.loc["partial", "paired by seed strict"] == "—"  # w/o interaction has 1 seed: nothing to pair
+    same = report._paired(pd.Series({1: 3.0, 2: 4.0}), pd.Series({1: 1.0, 2: 2.0}))  # equal differences: no spread
+    assert same == "+2.0 (p undefined, n=2)"
     times = report.run_times(res)
     assert list(times["run"]) == ["webnlg/partial/rin/K2/seed1"] and times.loc[0, "total min"] == 10.0
     assert times.loc[0, "test strict F1"] == 86.0 and times.loc[0, "still improving"] == "yes"  # epoch 6 of 7

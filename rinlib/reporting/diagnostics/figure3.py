@@ -8,7 +8,7 @@ import pandas as pd
 
 from rinlib.config import TASKS
 from rinlib.experiments import is_figure3_point, table3_k
-from rinlib.reporting.stats import holm, paired_t
+from rinlib.reporting.stats import holm, paired_by_seed
 from rinlib.reporting.tables import signed
 
 
@@ -30,11 +30,11 @@ def figure3_verdict(results: pd.DataFrame, dataset: str = "webnlg", alpha: float
         for k, f1 in sorted(by_k.items()):
             if k == chosen:
                 continue
-            seeds = sorted(set(f1.index) & set(by_k[chosen].index))
-            if len(seeds) < 2:
-                untestable.append(f"K={k} (n={len(seeds)})")
+            d, p, n = paired_by_seed(f1, by_k[chosen])
+            if n < 2:
+                untestable.append(f"K={k} (n={n})")
                 continue
-            tested[k] = paired_t(f1[seeds], by_k[chosen][seeds])
+            tested[k] = d, p, n
         adjusted = dict(zip(tested, holm([p for _, p, _ in tested.values()])))
         different = [f"K={k}" for k in tested if adjusted[k] < alpha]
         nominal = [f"K={k}" for k, (_, p, _) in tested.items() if p < alpha and adjusted[k] >= alpha]
