@@ -112,6 +112,8 @@ def test_paired_t_matches_known_values():
     assert stats.paired_by_seed(a, b)[::2] == (2.0, 3) and stats.paired_by_seed(a, b)[1] == pytest.approx(0.07418, abs=1e-4)
     d, p, n = stats.paired_by_seed(a, pd.Series({2: 1.0, 7: 0.0}))  # one shared seed: no test, no exception
     assert n == 1 and np.isnan(d) and np.isnan(p)
+    assert [stats.p_text(x) for x in (0.034, 0.0042, 0.0004, float("nan"))] == \
+        ["p=0.03", "p=0.004", "p<0.001", "p undefined"]
 
 
 def test_figure3_verdict_tests_only_ks_with_shared_seeds():

@@ -176,7 +176,7 @@ def _paired(rin: pd.Series, base: pd.Series) -> str:
     d, p, n = stats.paired_by_seed(rin, base)
     if n < 2:
         return "—"
-    return f"{signed(d)} ({'p undefined' if np.isnan(p) else f'p={p:.2f}'}, n={n})"
+    return f"{signed(d)} ({stats.p_text(p)}, n={n})"
 
 
 def _pair(summary: pd.DataFrame, profile: str, dataset: str, task: str) -> tuple[pd.Series | None, ...]:

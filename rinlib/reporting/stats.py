@@ -68,6 +68,14 @@ def paired_t(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, int]
     return float(d.mean()), betainc(nu / 2, 0.5, nu / (nu + t * t)), n
 
 
+def p_text(p: float) -> str:
+    """A p-value for a sentence or a table cell: ``p=0.03``, ``p=0.004``, ``p<0.001``, or
+    ``p undefined`` (NaN: every paired difference the same)."""
+    if np.isnan(p):
+        return "p undefined"
+    return f"p={p:.2f}" if p >= 0.01 else f"p={p:.1g}" if p >= 0.001 else "p<0.001"
+
+
 def paired_by_seed(a: pd.Series, b: pd.Series) -> tuple[float, float, int]:
     """:func:`paired_t` over the seeds (the index) both series share: (mean difference, p, n).
     Fewer than two shared seeds give (NaN, NaN, n). Why pair: two runs with one seed see the same

@@ -8,7 +8,7 @@ import pandas as pd
 
 from rinlib.config import TASKS
 from rinlib.experiments import is_figure3_point, table3_k
-from rinlib.reporting.stats import holm, paired_by_seed
+from rinlib.reporting.stats import holm, p_text, paired_by_seed
 from rinlib.reporting.tables import signed
 
 
@@ -46,7 +46,7 @@ def figure3_verdict(results: pd.DataFrame, dataset: str = "webnlg", alpha: float
             head += f"Below {alpha} before the correction only: {', '.join(nominal)}. "
         if tested:
             head += "Tested: " + "; ".join(
-                f"K={k}: {signed(d)} (p={p:.2f}, Holm {adjusted[k]:.2f}, n={n})" for k, (d, p, n) in tested.items()) + ". "
+                f"K={k}: {signed(d)} ({p_text(p)}, Holm {adjusted[k]:.2f}, n={n})" for k, (d, p, n) in tested.items()) + ". "
         if untestable:
             head += "Too few shared seeds to test: " + ", ".join(untestable) + "."
         lines.append(head.rstrip())
