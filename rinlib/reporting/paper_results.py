@@ -82,11 +82,17 @@ def _profiles(results: pd.DataFrame, profiles: Sequence[str] | None) -> list[str
     return [p for p in dict.fromkeys(wanted) if p in present]
 
 
+def cell_rows(frame: pd.DataFrame, profile: str, dataset: str, task: str, variant: str, K: int) -> pd.DataFrame:
+    """The rows of one cell (profile, data set, task, variant, K): its runs in a frame of
+    ``rinlib.runs.collect``, its one summary row in :func:`cell_means`."""
+    if frame.empty:
+        return frame
+    return frame[(frame["profile"] == profile) & (frame["dataset"] == dataset) & (frame["task"] == task)
+                 & (frame["variant"] == variant) & (frame["K"] == K)]
+
+
 def summary_cell(summary: pd.DataFrame, profile: str, dataset: str, task: str, variant: str, K: int) -> pd.Series | None:
-    if summary.empty:
-        return None
-    m = summary[(summary["profile"] == profile) & (summary["dataset"] == dataset) & (summary["task"] == task)
-                & (summary["variant"] == variant) & (summary["K"] == K)]
+    m = cell_rows(summary, profile, dataset, task, variant, K)
     return None if m.empty else m.iloc[0]
 
 

@@ -24,7 +24,7 @@ from rinlib.io import atomic_write_text
 from rinlib.reporting import analysis, diagnostics, gap, paper_results, readme, stats
 from rinlib.reporting.diagnostics import error_kinds, figure3, pair_threshold, selection, word_vectors
 from rinlib.reporting.figures import PRINT_DPI, PRINT_FORMATS, Figure, save_figure
-from rinlib.reporting.tables import NYT_TRAIN_HINT, fmt, markdown, out_dir, save_table, signed
+from rinlib.reporting.tables import MISSING, NYT_TRAIN_HINT, fmt, markdown, out_dir, save_table, signed
 from rinlib.runs import collect, machine_spans, progress, results_root, span_labels
 
 DEVIATIONS = [
@@ -166,16 +166,15 @@ def _gain(rin: pd.Series, base: pd.Series, proto: str) -> str:
 
 def _seed_f1(results: pd.DataFrame, profile: str, dataset: str, task: str, variant: str) -> pd.Series:
     """Strict test F1 (%) of one cell at its Table 1 K, indexed by seed."""
-    r = results[(results["profile"] == profile) & (results["dataset"] == dataset) & (results["task"] == task)
-                & (results["variant"] == variant) & (results["K"] == table3_k(dataset, task, variant))]
+    r = paper_results.cell_rows(results, profile, dataset, task, variant, table3_k(dataset, task, variant))
     return r.set_index("seed")["test_strict_f1"].astype(float) * 100
 
 
 def _paired(rin: pd.Series, base: pd.Series) -> str:
-    """The paired gain as ``+1.1 (p=0.03, n=5)``; ``—`` with fewer than two shared seeds."""
+    """The paired gain as ``+1.1 (p=0.03, n=5)``; :data:`MISSING` with fewer than two shared seeds."""
     d, p, n = stats.paired_by_seed(rin, base)
     if n < 2:
-        return "—"
+        return MISSING
     return f"{signed(d)} ({stats.p_text(p)}, n={n})"
 
 
